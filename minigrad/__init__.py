@@ -1,0 +1,26 @@
+"""minigrad: a small reverse-mode autodiff engine on NumPy, with Numba kernels.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.], dtype=float32)
+"""
+import numpy as _np
+
+from . import ops
+from .function import OPS, Function, register
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck
+from .ops import (abs, add, broadcast_to, clip, concatenate, div, elu, exp, expand_dims, flatten,
+                  getitem, leaky_relu, log, log_sigmoid, log_softmax, logsumexp, matmul, max,
+                  maximum, mean, min, minimum, mul, neg, pad, permute, pow, relu, reshape, selu,
+                  sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub, sum, tanh,
+                  transpose, var, where)
+from .tensor import Tensor, tensor
+
+float32 = _np.float32
+float64 = _np.float64
+
+__version__ = "0.1.0"

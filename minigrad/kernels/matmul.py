@@ -1,0 +1,308 @@
+"""Matrix multiplication written by hand in Numba: C = A @ B.
+
+No BLAS call anywhere in the jitted code; this file is meant to be read.
+
+Design (the standard "GotoBLAS/BLIS" structure, scaled down)
+------------------------------------------------------------
+1. **Packing.**  A (M x K) is copied into *micro-panels* of MR rows: ``Ap[i_panel, p, r] = A[i0 + r, p]``,
+   and B (K x N) into micro-panels of NR columns: ``Bp[j_panel, p, c] = B[p, j0 + c]``.  Each panel is
+   contiguous and zero-padded to a full MR (NR), so the micro-kernel always runs a full tile, reads both
+   operands with unit stride, and never branches on edges.  Because packing reads the operands through
+   their strides, transposed and other non-contiguous views cost nothing extra (the op layer can pass
+   ``a.T`` directly for gradients).  All inputs are typed with Numba's any-layout array type, so one
+   compiled specialization per dtype covers every layout.
+
+2. **Micro-kernel.**  For one MR x NR tile of C and a range of k, the kernel keeps the whole tile in
+   MR*NR local scalars (8 x 32 for float32 = 16 zmm registers, 8 x 16 for float64) and does one
+   rank-1 update per k: load NR values of B, broadcast each of MR values of A, MR*NR fused multiply-adds.
+   The body is generated from a template (``_microkernel_source``) because 256 hand-typed statements
+   teach nothing; the generated source is shown by ``print(_microkernel_source(8, 32))``.  It is compiled
+   with LLVM's SLP vectorizer on and the loop vectorizer off (``slp_only``), which turns the scalars into
+   vector registers, and with 512-bit vectors preferred where the host has AVX-512 (see _numba_setup).
+   Accumulators have the array's dtype (the first product initializes them: no ``0.0`` float64 literal).
+
+3. **Blocking.**  k is split into blocks of KC so that one B micro-panel (KC x NR) stays in L1 while the
+   kernel sweeps the MR-panels of A inside an MC x KC block that stays in L2.  The tile result goes to a
+   small per-task buffer and is then added into C by a plain loop (vectorized by LLVM's loop vectorizer,
+   which is on for the driver).
+
+4. **Threads.**  C is cut into (batch, MC-block, NC-block) tiles; ``prange`` runs over these tiles, which
+   are disjoint, so there is no race and no reduction.  Packing also runs in a ``prange`` over panels.
+   Every O(M*N) operation (zeroing, copy-out) happens inside the parallel loop.  Problems below
+   ``PARALLEL_MIN_FLOPS`` use a serial build of the same driver, since a ``prange`` launch costs ~2 us.
+   The thread count is an argument, never read inside jitted code, so ``cache=True`` works.
+
+Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
+"""
+import numpy as np
+import numba
+from numba import njit, prange
+
+from ._numba_setup import slp_only, num_threads
+
+__all__ = ["matmul", "batched_matmul", "matmul_reference", "batched_matmul_reference"]
+
+# Tile sizes per dtype: (MR, NR, KC, MC, NC)
+_TILES = {
+    np.dtype(np.float32): (8, 32, 256, 128, 256),
+    np.dtype(np.float64): (8, 16, 256, 128, 128),
+}
+PARALLEL_MIN_FLOPS = 2 * 96 ** 3
+
+
+# ----------------------------------------------------------------------------------------------
+# micro-kernel, generated from a template
+# ----------------------------------------------------------------------------------------------
+def _microkernel_source(mr, nr):
+    """Python source of the MR x NR micro-kernel ``_mk_{mr}x{nr}(a, b, out)``.
+
+    a: (kc, MR) packed A panel, b: (kc, NR) packed B panel, out: (MR, NR); kc >= 1.
+    out[r, c] = sum_p a[p, r] * b[p, c]
+    """
+    L = [f"def _mk_{mr}x{nr}(a, b, out):"]
+    ind = "    "
+    L.append(ind + "ap = a[0]")
+    L.append(ind + "bp = b[0]")
+    for r in range(mr):
+        L.append(ind + f"a{r} = ap[{r}]")
+    for c in range(nr):
+        L.append(ind + f"b{c} = bp[{c}]")
+    for r in range(mr):
+        for c in range(nr):
+            L.append(ind + f"c{r}_{c} = a{r} * b{c}")
+    L.append(ind + "for p in range(1, a.shape[0]):")
+    ind2 = ind * 2
+    L.append(ind2 + "ap = a[p]")
+    L.append(ind2 + "bp = b[p]")
+    for c in range(nr):
+        L.append(ind2 + f"b{c} = bp[{c}]")
+    for r in range(mr):
+        L.append(ind2 + f"a{r} = ap[{r}]")
+        for c in range(nr):
+            L.append(ind2 + f"c{r}_{c} += a{r} * b{c}")
+    for r in range(mr):
+        L.append(ind + f"o = out[{r}]")
+        for c in range(nr):
+            L.append(ind + f"o[{c}] = c{r}_{c}")
+    return "\n".join(L) + "\n"
+
+
+def _make_microkernel(mr, nr):
+    ns = {"__name__": __name__}
+    # The code object carries this file's name so that Numba's on-disk cache can locate it
+    # (its staleness check then follows this file, which also holds the template).
+    exec(compile(_microkernel_source(mr, nr), __file__, "exec"), ns)
+    return njit(cache=True, fastmath=True, nogil=True)(ns[f"_mk_{mr}x{nr}"])
+
+
+_MK = {dt: _make_microkernel(t[0], t[1]) for dt, t in _TILES.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# packing
+# ----------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _pack_a(A, b, ip, Ap):
+    """Ap[b, ip, p, r] = A[b, ip*MR + r, p], zero rows past M."""
+    M, K = A.shape[1], A.shape[2]
+    MR = Ap.shape[3]
+    dst = Ap[b, ip]
+    i0 = ip * MR
+    rows = min(MR, M - i0)
+    for r in range(rows):
+        src = A[b, i0 + r]
+        for p in range(K):
+            dst[p, r] = src[p]
+    for r in range(rows, MR):
+        for p in range(K):
+            dst[p, r] = 0
+
+
+@njit(cache=True, nogil=True)
+def _pack_b(B, b, jp, Bp):
+    """Bp[b, jp, p, c] = B[b, p, jp*NR + c], zero columns past N."""
+    K, N = B.shape[1], B.shape[2]
+    NR = Bp.shape[3]
+    dst = Bp[b, jp]
+    j0 = jp * NR
+    cols = min(NR, N - j0)
+    for p in range(K):
+        src = B[b, p]
+        d = dst[p]
+        for c in range(cols):
+            d[c] = src[j0 + c]
+        for c in range(cols, NR):
+            d[c] = 0
+
+
+# ----------------------------------------------------------------------------------------------
+# driver
+# ----------------------------------------------------------------------------------------------
+def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC):
+    """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile."""
+    nb, M, K = A.shape
+    N = B.shape[2]
+    nmp = Ap.shape[1]
+    nnp = Bp.shape[1]
+    MR = Ap.shape[3]
+    NR = Bp.shape[3]
+    # 1) pack A and B, in parallel over panels
+    npack = nb * (nmp + nnp)
+    for t in prange(npack):
+        b = t // (nmp + nnp)
+        q = t - b * (nmp + nnp)
+        if q < nmp:
+            _pack_a(A, b, q, Ap)
+        else:
+            _pack_b(B, b, q - nmp, Bp)
+    # 2) compute disjoint (batch, MC, NC) tiles of C in parallel
+    nti = (M + MC - 1) // MC
+    ntj = (N + NC - 1) // NC
+    ntiles = nb * nti * ntj
+    for t in prange(ntiles):
+        b = t // (nti * ntj)
+        q = t - b * (nti * ntj)
+        ti = q // ntj
+        tj = q - ti * ntj
+        i_begin = ti * MC
+        i_end = min(M, i_begin + MC)
+        j_begin = tj * NC
+        j_end = min(N, j_begin + NC)
+        tmp = np.empty_like(mk_tmp)
+        Cb = C[b]
+        for k0 in range(0, K, KC):
+            k1 = min(K, k0 + KC)
+            for j0 in range(j_begin, j_end, NR):
+                bpanel = Bp[b, j0 // NR, k0:k1]
+                nc = min(NR, j_end - j0)
+                for i0 in range(i_begin, i_end, MR):
+                    _mk(Ap[b, i0 // MR, k0:k1], bpanel, tmp)
+                    nr_ = min(MR, i_end - i0)
+                    if k0 == 0:
+                        for r in range(nr_):
+                            crow = Cb[i0 + r]
+                            trow = tmp[r]
+                            for c in range(nc):
+                                crow[j0 + c] = trow[c]
+                    else:
+                        for r in range(nr_):
+                            crow = Cb[i0 + r]
+                            trow = tmp[r]
+                            for c in range(nc):
+                                crow[j0 + c] += trow[c]
+
+
+def _make_driver(mk, parallel):
+    g = dict(_gemm_impl.__globals__)
+    g["_mk"] = mk
+    fn = type(_gemm_impl)(_gemm_impl.__code__, g, _gemm_impl.__name__)
+    fn.__qualname__ = f"_gemm_{mk.py_func.__name__}_{'par' if parallel else 'ser'}"
+    return njit(cache=True, nogil=True, parallel=parallel, fastmath=True)(fn)
+
+
+_DRIVERS = {}
+
+
+def _sig(dt):
+    ty = numba.from_dtype(dt)
+    anyl3 = ty[:, :, :]
+    c3 = ty[:, :, ::1]
+    c4 = ty[:, :, :, ::1]
+    c2 = ty[:, ::1]
+    return (anyl3, anyl3, c3, c4, c4, c2, numba.intp, numba.intp, numba.intp)
+
+
+def _driver(dt, parallel):
+    """Compiled entry point for (dtype, parallel), compiling on first use."""
+    key = (dt, parallel)
+    fn = _DRIVERS.get(key)
+    if fn is None:
+        mk = _MK[dt]
+        MR, NR = _TILES[dt][:2]
+        ty = numba.from_dtype(dt)
+        with slp_only():
+            mk.compile((ty[:, ::1], ty[:, ::1], ty[:, ::1]))
+        disp = _make_driver(mk, parallel)
+        sig = _sig(dt)
+        disp.compile(sig)
+        fn = disp.overloads[sig].entry_point
+        _DRIVERS[key] = fn
+    return fn
+
+
+# ----------------------------------------------------------------------------------------------
+# public API
+# ----------------------------------------------------------------------------------------------
+def _check(a, b, nd, name):
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        raise ValueError(f"{name}: expected NumPy arrays, got {type(a).__name__} and {type(b).__name__}")
+    if a.ndim != nd or b.ndim != nd:
+        raise ValueError(f"{name}: expected {nd}-D arrays, got shapes {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise ValueError(f"{name}: dtype mismatch {a.dtype} vs {b.dtype} (shapes {a.shape}, {b.shape})")
+    if a.dtype not in _TILES:
+        raise ValueError(f"{name}: unsupported dtype {a.dtype}; use float32 or float64")
+    if a.shape[-1] != b.shape[-2] or (nd == 3 and a.shape[0] != b.shape[0]):
+        raise ValueError(f"{name}: shape mismatch {a.shape} @ {b.shape}")
+
+
+def _gemm(a3, b3, parallel):
+    dt = a3.dtype
+    nb, M, K = a3.shape
+    N = b3.shape[2]
+    C = np.empty((nb, M, N), dtype=dt)
+    if C.size == 0:
+        return C
+    if K == 0:
+        C[...] = 0
+        return C
+    MR, NR, KC, MC, NC = _TILES[dt]
+    if parallel is None:
+        parallel = 2.0 * nb * M * N * K >= PARALLEL_MIN_FLOPS and num_threads() > 1
+    if parallel:
+        # enough tiles for every thread: shrink MC (multiple of MR) while too few tiles
+        nt = num_threads()
+        while MC > MR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
+            MC //= 2
+        while NC > NR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
+            NC //= 2
+    nmp = -(-M // MR)
+    nnp = -(-N // NR)
+    Ap = np.empty((nb, nmp, K, MR), dtype=dt)
+    Bp = np.empty((nb, nnp, K, NR), dtype=dt)
+    tmp = np.empty((MR, NR), dtype=dt)
+    _driver(dt, bool(parallel))(a3, b3, C, Ap, Bp, tmp, KC, MC, NC)
+    return C
+
+
+def matmul(a, b, parallel=None):
+    """C = a @ b for 2-D float32/float64 arrays of any strides.
+
+    ``parallel``: None chooses by problem size; True/False forces the threaded/serial build.
+    Returns a new C-contiguous array of the inputs' dtype.
+    """
+    _check(a, b, 2, "matmul")
+    return _gemm(a[None], b[None], parallel)[0]
+
+
+def batched_matmul(a, b, parallel=None):
+    """C[i] = a[i] @ b[i] for 3-D arrays (B, M, K) @ (B, K, N) -> (B, M, N)."""
+    _check(a, b, 3, "batched_matmul")
+    return _gemm(a, b, parallel)
+
+
+def matmul_reference(a, b):
+    """Slow, obviously correct C = a @ b: one dot product per output element."""
+    _check(a, b, 2, "matmul_reference")
+    M, N = a.shape[0], b.shape[1]
+    c = np.zeros((M, N), dtype=a.dtype)
+    for i in range(M):
+        for j in range(N):
+            c[i, j] = np.sum(a[i, :] * b[:, j])
+    return c
+
+
+def batched_matmul_reference(a, b):
+    _check(a, b, 3, "batched_matmul_reference")
+    return np.stack([matmul_reference(a[i], b[i]) for i in range(a.shape[0])]) if a.shape[0] else \
+        np.zeros((0, a.shape[1], b.shape[2]), a.dtype)

@@ -1,0 +1,2 @@
+"""Neural-network building blocks: modules, layers, losses, initializers."""
+from . import functional

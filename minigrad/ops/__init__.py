@@ -1,0 +1,171 @@
+"""Every differentiable op, as the lowercase function users call.
+
+Each function here is a thin wrapper over ``SomeOp.apply``; the classes (with
+their forward, backward and the math) live in the modules of this package and
+are listed in ``minigrad.function.OPS``.
+"""
+import builtins
+
+import numpy as np
+
+from .activations import (ELU, SELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax,
+                          Softplus, Tanh)
+from .elementwise import (Abs, Add, AsType, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow,
+                          Sqrt, Sub, Where)
+from .linalg import MatMul
+from .reductions import LogSumExp, Max, Mean, Min, Sum, Var
+from .shape import (BroadcastTo, Concatenate, ExpandDims, Flatten, GetItem, Pad, Permute, Reshape,
+                    Squeeze, Stack)
+
+
+def _tensor_cls():
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+# ----- elementwise ------------------------------------------------------------
+def add(a, b): return Add.apply(a, b)
+def sub(a, b): return Sub.apply(a, b)
+def mul(a, b): return Mul.apply(a, b)
+def div(a, b): return Div.apply(a, b)
+def neg(x): return Neg.apply(x)
+def exp(x): return Exp.apply(x)
+def log(x): return Log.apply(x)
+def sqrt(x): return Sqrt.apply(x)
+def abs(x): return Abs.apply(x)  # noqa: A001
+def clip(x, min=None, max=None): return Clip.apply(x, lo=min, hi=max)  # noqa: A002
+def maximum(a, b): return Maximum.apply(a, b)
+def minimum(a, b): return Minimum.apply(a, b)
+def astype(x, dtype): return AsType.apply(x, dtype=dtype)
+
+
+def pow(a, b):  # noqa: A001
+    b_needs_grad = isinstance(b, _tensor_cls()) and b.requires_grad
+    return Pow.apply(a, b, exponent_needs_grad=b_needs_grad)
+
+
+def where(condition, a, b):
+    """condition ? a : b; condition is a boolean array or tensor (not differentiated)."""
+    if isinstance(condition, _tensor_cls()):
+        condition = condition.data
+    return Where.apply(a, b, condition=condition)
+
+
+# ----- activations ------------------------------------------------------------
+def relu(x): return ReLU.apply(x)
+def leaky_relu(x, negative_slope=0.01): return LeakyReLU.apply(x, negative_slope=negative_slope)
+def elu(x, alpha=1.0): return ELU.apply(x, alpha=alpha)
+def selu(x): return SELU.apply(x)
+def sigmoid(x): return Sigmoid.apply(x)
+def tanh(x): return Tanh.apply(x)
+def softplus(x, beta=1.0): return Softplus.apply(x, beta=beta)
+def log_sigmoid(x): return LogSigmoid.apply(x)
+def softmax(x, axis=-1): return Softmax.apply(x, axis=axis)
+def log_softmax(x, axis=-1): return LogSoftmax.apply(x, axis=axis)
+
+
+# ----- reductions -------------------------------------------------------------
+def _axis(axis, keepdims, dim, keepdim):
+    """Accept NumPy's axis/keepdims or PyTorch's dim/keepdim (not both)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give axis or dim, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return Mean.apply(x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None):
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return Min.apply(x, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
+    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
+
+
+# ----- shape ------------------------------------------------------------------
+def reshape(x, shape): return Reshape.apply(x, shape=tuple(shape))
+def permute(x, axes): return Permute.apply(x, axes=tuple(axes))
+def broadcast_to(x, shape): return BroadcastTo.apply(x, shape=tuple(shape))
+def expand_dims(x, axis): return ExpandDims.apply(x, axis=axis)
+def squeeze(x, axis=None): return Squeeze.apply(x, axis=axis)
+def flatten(x, start_dim=0, end_dim=-1): return Flatten.apply(x, start_dim=start_dim, end_dim=end_dim)
+def concatenate(tensors, axis=0): return Concatenate.apply(*tensors, axis=axis)
+def stack(tensors, axis=0): return Stack.apply(*tensors, axis=axis)
+def matmul(a, b): return MatMul.apply(a, b)
+
+
+def transpose(x, dim0=None, dim1=None):
+    """No axes: reverse all axes (NumPy). Two axes: swap them (PyTorch's transpose)."""
+    ndim = np.ndim(x.data if isinstance(x, _tensor_cls()) else x)
+    if dim0 is None and dim1 is None:
+        return Permute.apply(x, axes=tuple(reversed(range(ndim))))
+    if dim0 is None or dim1 is None:
+        raise TypeError("transpose takes no axes or two axes to swap")
+    axes = list(range(ndim))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def pad(x, pad_width, value=0.0):
+    """Constant padding with np.pad's ``pad_width`` convention."""
+    return Pad.apply(x, pad_width=pad_width, value=value)
+
+
+def getitem(x, index):
+    """x[index]; tensors inside the index are used by value."""
+    T = _tensor_cls()
+    if isinstance(index, T):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, T) else i for i in index)
+    return GetItem.apply(x, index=index)
+
+
+def split(x, split_size_or_sections, axis=0):
+    """Cut x along ``axis`` into pieces (a list of tensors), like torch.split.
+
+    An int gives pieces of that size (the last may be smaller); a list gives
+    the size of each piece. Each piece is a slice (``getitem``), so gradients
+    flow back into the matching part of x.
+    """
+    length = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split size must be positive, got {split_size_or_sections}")
+        sizes = [builtins.min(split_size_or_sections, length - s) for s in range(0, length, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != length:
+            raise ValueError(f"split sizes {sizes} do not add up to {length}, the size of axis {axis}")
+    pieces, start = [], 0
+    axis = axis % x.ndim
+    for size in sizes:
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(getitem(x, index))
+        start += size
+    return pieces

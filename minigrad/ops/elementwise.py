@@ -1,0 +1,230 @@
+"""Elementwise arithmetic. Shapes broadcast as in NumPy.
+
+Each backward returns gradients in the *broadcast* output shape; the engine
+sums them back to each input's shape (``autograd.unbroadcast``).
+Notation: g is dL/dy, the upstream gradient, with y's shape.
+"""
+import numpy as np
+
+from ..function import Function, register
+
+
+@register("add")
+class Add(Function):
+    """y = a + b.   VJP: dL/da = g, dL/db = g."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+@register("sub")
+class Sub(Function):
+    """y = a - b.   VJP: dL/da = g, dL/db = -g."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+@register("mul")
+class Mul(Function):
+    """y = a * b.   VJP: dL/da = g * b, dL/db = g * a."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        return g * self.b, g * self.a
+
+
+@register("div")
+class Div(Function):
+    """y = a / b.   VJP: dL/da = g / b, dL/db = -g * a / b^2 = -g * y / b."""
+
+    def forward(self, a, b):
+        self.b = b
+        self.y = a / b
+        return self.y
+
+    def backward(self, g):
+        ga = g / self.b
+        return ga, -ga * self.y
+
+
+@register("neg")
+class Neg(Function):
+    """y = -x.   VJP: dL/dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+
+@register("pow")
+class Pow(Function):
+    """y = a ** b.
+
+    VJP: dL/da = g * b * a^(b-1);  dL/db = g * y * log(a)  (only needed, and
+    only defined, where a > 0; it is computed only when b requires a gradient).
+    """
+
+    def __init__(self, exponent_needs_grad=True):
+        self.exponent_needs_grad = exponent_needs_grad
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a**b
+        return self.y
+
+    def backward(self, g):
+        ga = g * self.b * self.a ** (self.b - 1)
+        gb = None
+        if self.exponent_needs_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * self.y * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
+        return ga, gb
+
+
+@register("exp")
+class Exp(Function):
+    """y = exp(x).   VJP: dL/dx = g * y  (the derivative is the output itself)."""
+
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, g):
+        return (g * self.y,)
+
+
+@register("log")
+class Log(Function):
+    """y = log(x).   VJP: dL/dx = g / x."""
+
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        return (g / self.x,)
+
+
+@register("sqrt")
+class Sqrt(Function):
+    """y = sqrt(x).   VJP: dL/dx = g / (2 y)."""
+
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, g):
+        return (g / (2 * self.y),)
+
+
+@register("abs")
+class Abs(Function):
+    """y = |x|.   VJP: dL/dx = g * sign(x)  (0 at x = 0, a subgradient)."""
+
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, g):
+        return (g * np.sign(self.x),)
+
+
+@register("clip")
+class Clip(Function):
+    """y = min(max(x, lo), hi).   VJP: dL/dx = g where lo <= x <= hi, else 0."""
+
+    def __init__(self, lo=None, hi=None):
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"clip: min {lo} is larger than max {hi}")
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.inside = np.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            self.inside &= x >= self.lo
+        if self.hi is not None:
+            self.inside &= x <= self.hi
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, g):
+        return (g * self.inside,)
+
+
+@register("maximum")
+class Maximum(Function):
+    """y = max(a, b) elementwise.
+
+    VJP: dL/da = g * [a > b] + g/2 * [a == b], dL/db likewise (ties share).
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.maximum(a, b)
+
+    def backward(self, g):
+        share = np.where(self.a > self.b, 1.0, np.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
+        return g * share, g * (1 - share)
+
+
+@register("minimum")
+class Minimum(Function):
+    """y = min(a, b) elementwise.
+
+    VJP: dL/da = g * [a < b] + g/2 * [a == b], dL/db likewise (ties share).
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.minimum(a, b)
+
+    def backward(self, g):
+        share = np.where(self.a < self.b, 1.0, np.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
+        return g * share, g * (1 - share)
+
+
+@register("where")
+class Where(Function):
+    """y = condition ? a : b (condition is a boolean array, not differentiated).
+
+    VJP: dL/da = g * condition, dL/db = g * (not condition).
+    """
+
+    def __init__(self, condition):
+        self.condition = np.asarray(condition, dtype=bool)
+
+    def forward(self, a, b):
+        return np.where(self.condition, a, b)
+
+    def backward(self, g):
+        zero = np.zeros((), dtype=g.dtype)
+        return np.where(self.condition, g, zero), np.where(self.condition, zero, g)
+
+
+@register("astype")
+class AsType(Function):
+    """y = x converted to another float dtype (the one explicit way to mix dtypes).
+
+    VJP: dL/dx = g converted back to x's dtype.
+    """
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return (g.astype(self.source),)
