@@ -137,8 +137,9 @@ def find_file(directory, filename):
 def _manual_hint(spec, directory, filenames):
     names = ", ".join(filenames)
     return (f"To use {spec.name} offline, place these files (gzip-compressed or "
-            f"not) in {directory}: {names}; or point data_dir / ${DATA_ENV_VAR} "
-            f"at a folder that holds them, or use the offline dataset 'mnist-5k'.")
+            f"not) in {directory}: {names}; or pass data_dir=<folder with them>, or "
+            f"set {DATA_ENV_VAR} so that ${DATA_ENV_VAR}/{spec.name} holds them; "
+            "or use the offline dataset 'mnist-5k'.")
 
 
 def fetch_split_files(spec, directory, split, download=True, base_url=None,
