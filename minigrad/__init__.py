@@ -19,6 +19,9 @@ from .ops import (abs, add, broadcast_to, clip, concatenate, div, elu, exp, expa
                   sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub, sum, tanh,
                   transpose, var, where)
 from .tensor import Tensor, tensor
+from . import nn, optim, random  # noqa: E402  (after Tensor: layers build on it)
+
+manual_seed = random.seed
 
 float32 = _np.float32
 float64 = _np.float64

@@ -51,7 +51,7 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra < 0:
+    if extra < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[extra:])):
         raise ValueError(f"gradient of shape {grad.shape} cannot belong to an input of shape {shape}")
     stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     summed = grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
@@ -84,7 +84,11 @@ def run_backward(root, grad, retain_graph=False):
         for parent, pg in zip(ctx.parents, parent_grads):
             if parent is None or pg is None or not parent.requires_grad:
                 continue
-            pg = unbroadcast(np.asarray(pg), parent.shape)
+            pg = np.asarray(pg)
+            try:
+                pg = unbroadcast(pg, parent.shape)
+            except ValueError:
+                pass  # reported just below, with the op's name
             if pg.shape != parent.shape or pg.dtype != parent.dtype:
                 raise AssertionError(
                     f"{ctx.op_name}: gradient {pg.shape} {pg.dtype} does not match its "

@@ -5,7 +5,6 @@ nothing is saved for backward and no memory is held. Evaluation, sampling and
 optimizer updates run this way.
 """
 import contextlib
-import functools
 
 _enabled = True
 
@@ -15,34 +14,33 @@ def is_grad_enabled():
     return _enabled
 
 
-@contextlib.contextmanager
-def _set_grad_enabled(mode):
-    global _enabled
-    previous, _enabled = _enabled, bool(mode)
-    try:
-        yield
-    finally:
-        _enabled = previous
-
-
 class no_grad(contextlib.ContextDecorator):
     """Context manager (and decorator) that turns graph recording off.
 
     >>> with no_grad():
     ...     y = model(x)          # y.requires_grad is False
+
+    Each ``__enter__`` pushes the previous mode and each ``__exit__`` pops it,
+    so one instance can be nested or decorate a recursive function.
     """
 
+    mode = False
+
+    def __init__(self):
+        self._previous = []
+
     def __enter__(self):
-        self._ctx = _set_grad_enabled(False)
-        self._ctx.__enter__()
+        global _enabled
+        self._previous.append(_enabled)
+        _enabled = self.mode
 
     def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        global _enabled
+        _enabled = self._previous.pop()
+        return False
 
 
 class enable_grad(no_grad):
     """The opposite of ``no_grad``: record the graph even inside ``no_grad``."""
 
-    def __enter__(self):
-        self._ctx = _set_grad_enabled(True)
-        self._ctx.__enter__()
+    mode = True

@@ -107,7 +107,7 @@ class Tensor:
                     "shape; only single-element tensors have an implicit gradient of 1"
                 )
             grad = np.ones(self.shape, dtype=self.dtype)
-        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.dtype)
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
         if grad.shape != self.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, the tensor has shape {self.shape}")
         autograd.run_backward(self, grad, retain_graph=retain_graph)

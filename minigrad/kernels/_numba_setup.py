@@ -10,6 +10,12 @@ is loaded, so ``minigrad/kernels/__init__.py`` imports this module first.
    helps if ``minigrad`` (or ``minigrad.kernels``) is imported before NumPy.  ``setdefault`` keeps
    any value the user chose.
 
+3. ``GOMP_SPINCOUNT``.  Numba's default threading layer here is OpenMP (libgomp), whose idle workers
+   spin for ~300000 iterations after each ``prange``; that spinning starved OpenBLAS's threads
+   (alternating np.matmul and our matmul at n = 128: 4 ms per call instead of 0.05 ms).  10000
+   iterations keeps the wake-up latency of back-to-back kernels low while the fight disappears.
+   libgomp reads it when Numba first loads its OpenMP pool (the first parallel kernel call).
+
 2. 512-bit vectors.  LLVM's tuning for this CPU (znver4 and most Intel AVX-512 parts) sets the
    ``prefer-256-bit`` tuning flag, so the vectorizers emit 256-bit code even though 512-bit FMA units
    exist.  Passing the host's feature string plus ``-prefer-256-bit`` (Numba's ``CPU_FEATURES``) made
@@ -22,7 +28,8 @@ is loaded, so ``minigrad/kernels/__init__.py`` imports this module first.
 """
 import os
 
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")   # OpenBLAS clamps to >= 4 (2**4 cycles)
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")         # see point 3 above
 
 import numba  # noqa: E402
 from numba.core import config  # noqa: E402

@@ -34,6 +34,8 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
 
 Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
 """
+import threading
+
 import numpy as np
 import numba
 from numba import njit, prange
@@ -101,60 +103,89 @@ _MK = {dt: _make_microkernel(t[0], t[1]) for dt, t in _TILES.items()}
 # ----------------------------------------------------------------------------------------------
 # packing
 # ----------------------------------------------------------------------------------------------
+_PG = 8   # panels packed per task: consecutive panels share rows/columns, so the reads are long runs
+
+
 @njit(cache=True, nogil=True)
-def _pack_a(A, b, ip, Ap):
-    """Ap[b, ip, p, r] = A[b, ip*MR + r, p], zero rows past M."""
+def _pack_a(A, b, ip0, Ap):
+    """Ap[b, ip, p, r] = A[b, ip*MR + r, p] for panels ip0 .. ip0+_PG-1; zero rows past M."""
     M, K = A.shape[1], A.shape[2]
     MR = Ap.shape[3]
-    dst = Ap[b, ip]
-    i0 = ip * MR
-    rows = min(MR, M - i0)
-    for r in range(rows):
-        src = A[b, i0 + r]
+    for ip in range(ip0, min(ip0 + _PG, Ap.shape[1])):
+        dst = Ap[b, ip]
+        i0 = ip * MR
+        rows = min(MR, M - i0)
+        if A.strides[2] <= A.strides[1]:          # rows of A are the contiguous direction
+            for r in range(rows):
+                src = A[b, i0 + r]
+                for p in range(K):
+                    dst[p, r] = src[p]
+        else:                                     # columns are contiguous (e.g. a transposed view)
+            for p in range(K):
+                d = dst[p]
+                for r in range(rows):
+                    d[r] = A[b, i0 + r, p]
         for p in range(K):
-            dst[p, r] = src[p]
-    for r in range(rows, MR):
-        for p in range(K):
-            dst[p, r] = 0
+            d = dst[p]
+            for r in range(rows, MR):
+                d[r] = 0
 
 
 @njit(cache=True, nogil=True)
-def _pack_b(B, b, jp, Bp):
-    """Bp[b, jp, p, c] = B[b, p, jp*NR + c], zero columns past N."""
+def _pack_b(B, b, jp0, Bp):
+    """Bp[b, jp, p, c] = B[b, p, jp*NR + c] for panels jp0 .. jp0+_PG-1; zero columns past N."""
     K, N = B.shape[1], B.shape[2]
     NR = Bp.shape[3]
-    dst = Bp[b, jp]
-    j0 = jp * NR
-    cols = min(NR, N - j0)
-    for p in range(K):
-        src = B[b, p]
-        d = dst[p]
-        for c in range(cols):
-            d[c] = src[j0 + c]
-        for c in range(cols, NR):
-            d[c] = 0
+    jp1 = min(jp0 + _PG, Bp.shape[1])
+    if B.strides[2] <= B.strides[1]:              # rows of B contiguous: walk each row once
+        for p in range(K):
+            src = B[b, p]
+            for jp in range(jp0, jp1):
+                d = Bp[b, jp, p]
+                j0 = jp * NR
+                cols = min(NR, N - j0)
+                for c in range(cols):
+                    d[c] = src[j0 + c]
+                for c in range(cols, NR):
+                    d[c] = 0
+    else:                                         # columns contiguous (e.g. a transposed view)
+        for jp in range(jp0, jp1):
+            dst = Bp[b, jp]
+            j0 = jp * NR
+            cols = min(NR, N - j0)
+            for c in range(cols):
+                src = B[b, :, j0 + c]
+                for p in range(K):
+                    dst[p, c] = src[p]
+            for p in range(K):
+                d = dst[p]
+                for c in range(cols, NR):
+                    d[c] = 0
 
 
 # ----------------------------------------------------------------------------------------------
 # driver
 # ----------------------------------------------------------------------------------------------
-def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC):
-    """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile."""
-    nb, M, K = A.shape
-    N = B.shape[2]
+def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, M, N, K):
+    """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile.
+
+    With pack_a (pack_b) False, Ap (Bp) already holds the packed operand and A (B) is not read:
+    the convolution writes its im2col matrix straight into the packed layout."""
+    nb = C.shape[0]
     nmp = Ap.shape[1]
     nnp = Bp.shape[1]
     MR = Ap.shape[3]
     NR = Bp.shape[3]
     # 1) pack A and B, in parallel over panels
-    npack = nb * (nmp + nnp)
-    for t in prange(npack):
-        b = t // (nmp + nnp)
-        q = t - b * (nmp + nnp)
-        if q < nmp:
-            _pack_a(A, b, q, Ap)
+    ga = (nmp + _PG - 1) // _PG if pack_a else 0
+    gb = (nnp + _PG - 1) // _PG if pack_b else 0
+    for t in prange(nb * (ga + gb)):
+        b = t // (ga + gb)
+        q = t - b * (ga + gb)
+        if q < ga:
+            _pack_a(A, b, q * _PG, Ap)
         else:
-            _pack_b(B, b, q - nmp, Bp)
+            _pack_b(B, b, (q - ga) * _PG, Bp)
     # 2) compute disjoint (batch, MC, NC) tiles of C in parallel
     nti = (M + MC - 1) // MC
     ntj = (N + NC - 1) // NC
@@ -209,7 +240,8 @@ def _sig(dt):
     c3 = ty[:, :, ::1]
     c4 = ty[:, :, :, ::1]
     c2 = ty[:, ::1]
-    return (anyl3, anyl3, c3, c4, c4, c2, numba.intp, numba.intp, numba.intp)
+    i = numba.intp
+    return (anyl3, anyl3, c3, c4, c4, c2, i, i, i, numba.boolean, numba.boolean, i, i, i)
 
 
 def _driver(dt, parallel):
@@ -246,6 +278,41 @@ def _check(a, b, nd, name):
         raise ValueError(f"{name}: shape mismatch {a.shape} @ {b.shape}")
 
 
+_local = threading.local()
+
+
+def _buffer(name, dt, shape):
+    """A scratch array reused across calls (per Python thread): packing buffers of tens of MB would
+    otherwise be fresh pages every call, and first-touch page faults cost more than the packing."""
+    key = (name, dt)
+    store = getattr(_local, "store", None)
+    if store is None:
+        store = _local.store = {}
+    n = int(np.prod(shape))
+    buf = store.get(key)
+    if buf is None or buf.size < n:
+        buf = store[key] = np.empty(max(n, 1), dt)
+    return buf[:n].reshape(shape)
+
+
+def _tiles(dt, nb, M, N, parallel):
+    MR, NR, KC, MC, NC = _TILES[dt]
+    if parallel:
+        # enough tiles for every thread: shrink MC, then NC, while there are too few tiles
+        nt = num_threads()
+        while MC > MR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
+            MC //= 2
+        while NC > NR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
+            NC //= 2
+    return KC, MC, NC
+
+
+def _use_parallel(parallel, flops):
+    if parallel is None:
+        return flops >= PARALLEL_MIN_FLOPS and num_threads() > 1
+    return bool(parallel)
+
+
 def _gemm(a3, b3, parallel):
     dt = a3.dtype
     nb, M, K = a3.shape
@@ -256,23 +323,54 @@ def _gemm(a3, b3, parallel):
     if K == 0:
         C[...] = 0
         return C
-    MR, NR, KC, MC, NC = _TILES[dt]
-    if parallel is None:
-        parallel = 2.0 * nb * M * N * K >= PARALLEL_MIN_FLOPS and num_threads() > 1
-    if parallel:
-        # enough tiles for every thread: shrink MC (multiple of MR) while too few tiles
-        nt = num_threads()
-        while MC > MR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
-            MC //= 2
-        while NC > NR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
-            NC //= 2
-    nmp = -(-M // MR)
-    nnp = -(-N // NR)
-    Ap = np.empty((nb, nmp, K, MR), dtype=dt)
-    Bp = np.empty((nb, nnp, K, NR), dtype=dt)
-    tmp = np.empty((MR, NR), dtype=dt)
-    _driver(dt, bool(parallel))(a3, b3, C, Ap, Bp, tmp, KC, MC, NC)
+    MR, NR = _TILES[dt][:2]
+    parallel = _use_parallel(parallel, 2.0 * nb * M * N * K)
+    KC, MC, NC = _tiles(dt, nb, M, N, parallel)
+    Ap = _buffer("a", dt, (nb, -(-M // MR), K, MR))
+    Bp = _buffer("b", dt, (nb, -(-N // NR), K, NR))
+    tmp = _buffer("t", dt, (MR, NR))
+    _driver(dt, parallel)(a3, b3, C, Ap, Bp, tmp, KC, MC, NC, True, True, M, N, K)
     return C
+
+
+def panel_widths(dtype):
+    """(MR, NR): rows per packed A panel and columns per packed B panel for this dtype."""
+    return _TILES[np.dtype(dtype)][:2]
+
+
+def packed_buffer(which, dtype, rows_or_cols, K):
+    """A reusable packed-operand buffer: which='a' -> (ceil(M/MR), K, MR); 'b' -> (ceil(N/NR), K, NR).
+
+    Producers (im2col) fill it directly; ``matmul_packed`` then skips that operand's packing.
+    Padding lanes (rows >= M, columns >= N) must be zero, or at least finite: they only reach
+    the discarded part of the tile."""
+    MR, NR = panel_widths(dtype)
+    w = MR if which == "a" else NR
+    return _buffer("p" + which, np.dtype(dtype), (-(-rows_or_cols // w), K, w))
+
+
+def matmul_packed(a, b, M, N, K, parallel=None):
+    """C (M, N) = A @ B where each operand is either a 2-D array or an already packed buffer
+    from :func:`packed_buffer` (distinguished by ndim == 3)."""
+    dt = a.dtype
+    if b.dtype != dt:
+        raise ValueError(f"matmul_packed: dtype mismatch {a.dtype} vs {b.dtype}")
+    MR, NR = _TILES[dt][:2]
+    C = np.empty((1, M, N), dtype=dt)
+    if C.size == 0 or K == 0:
+        C[...] = 0
+        return C[0]
+    parallel = _use_parallel(parallel, 2.0 * M * N * K)
+    KC, MC, NC = _tiles(dt, 1, M, N, parallel)
+    dummy = np.empty((1, 1, 1), dt)
+    pack_a = a.ndim == 2
+    pack_b = b.ndim == 2
+    Ap = _buffer("a", dt, (1, -(-M // MR), K, MR)) if pack_a else a[None]
+    Bp = _buffer("b", dt, (1, -(-N // NR), K, NR)) if pack_b else b[None]
+    tmp = _buffer("t", dt, (MR, NR))
+    _driver(dt, parallel)(a[None] if pack_a else dummy, b[None] if pack_b else dummy, C, Ap, Bp, tmp,
+                          KC, MC, NC, pack_a, pack_b, M, N, K)
+    return C[0]
 
 
 def matmul(a, b, parallel=None):

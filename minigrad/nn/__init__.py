@@ -1,2 +1,25 @@
-"""Neural-network building blocks: modules, layers, losses, initializers."""
-from . import functional
+"""Neural-network building blocks: modules, layers, losses, initializers.
+
+    module.py     Module, Parameter (parameters found in attributes), state_dict
+    container.py  Sequential
+    linear.py     Linear, Identity, Flatten, Unflatten
+    conv.py       Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, Upsample
+    activation.py ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, Softplus
+    dropout.py    Dropout, GaussianNoise (training only)
+    batchnorm.py  BatchNorm1d, BatchNorm2d
+    rnn.py        LSTM
+    losses.py     mse_loss, binary_cross_entropy(_with_logits), KL terms, cross_entropy ...
+    init.py       xavier_*, kaiming_*, lecun_normal_, zeros_ ...
+    utils.py      clip_grad_norm_
+    functional.py F: the PyTorch-style functions
+"""
+from . import functional, init, utils
+from .activation import ELU, SELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .container import Sequential
+from .conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
+from .dropout import Dropout, GaussianNoise
+from .linear import Flatten, Identity, Linear, Unflatten
+from .module import Module, Parameter
+from .rnn import LSTM
+from .utils import clip_grad_norm_

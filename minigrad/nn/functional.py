@@ -60,3 +60,60 @@ def pad(input, pad, value=0.0):
     for i in range(len(pad) // 2):
         pairs[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     return ops.pad(input, pairs, value)
+
+
+# ----- layers -------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """y = input @ weight^T + bias, with weight (out_features, in_features) as in PyTorch."""
+    y = ops.matmul(input, ops.transpose(weight))
+    return y if bias is None else y + bias
+
+
+def _add_channel_bias(y, bias):
+    """Add a per-channel bias (C,) to y (N, C, H, W); broadcasting does the rest."""
+    return y if bias is None else y + ops.reshape(bias, (1, -1, 1, 1))
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """input (N, C_in, H, W), weight (C_out, C_in/groups, kh, kw), bias (C_out,) or None."""
+    return _add_channel_bias(ops.conv2d(input, weight, stride, padding, dilation, groups), bias)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """input (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw), bias (C_out,) or None.
+
+    Argument order as in PyTorch (groups before dilation)."""
+    y = ops.conv_transpose2d(input, weight, stride, padding, output_padding, dilation, groups)
+    return _add_channel_bias(y, bias)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):
+    """Max over kernel_size windows; stride defaults to kernel_size; pads with -inf."""
+    return ops.max_pool2d(input, kernel_size, stride, padding)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    """Mean over kernel_size windows (zero padding counted, as PyTorch's count_include_pad=True)."""
+    return ops.avg_pool2d(input, kernel_size, stride, padding)
+
+
+def interpolate(input, scale_factor, mode="nearest"):
+    """Upsample (N, C, H, W) by an integer scale_factor (int or pair); only mode='nearest'."""
+    if mode != "nearest":
+        raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
+    return ops.upsample_nearest(input, scale_factor)
+
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity if not training)."""
+    from .dropout import dropout_mask
+
+    if not training or p == 0:
+        return input
+    return input * dropout_mask(input.shape, p, input.dtype)
+
+
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: E402
+                     gaussian_kl_divergence, kl_divergence_discrete, kl_sparsity_penalty,
+                     l1_activity_penalty, mse_loss, nll_loss)

@@ -12,7 +12,10 @@ from .activations import (ELU, SELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Si
                           Softplus, Tanh)
 from .elementwise import (Abs, Add, AsType, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow,
                           Sqrt, Sub, Where)
+from .conv import Conv2d, ConvTranspose2d
 from .linalg import MatMul
+from .losses import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .pool import AvgPool2d, MaxPool2d, UpsampleNearest
 from .reductions import LogSumExp, Max, Mean, Min, Sum, Var
 from .shape import (BroadcastTo, Concatenate, ExpandDims, Flatten, GetItem, Pad, Permute, Reshape,
                     Squeeze, Stack)
@@ -169,3 +172,32 @@ def split(x, split_size_or_sections, axis=0):
         pieces.append(getitem(x, index))
         start += size
     return pieces
+
+
+# ----- convolution and pooling ------------------------------------------------
+def conv2d(x, w, stride=1, padding=0, dilation=1, groups=1):
+    """x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out); no bias."""
+    return Conv2d.apply(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def conv_transpose2d(x, w, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out); no bias."""
+    return ConvTranspose2d.apply(x, w, stride=stride, padding=padding, output_padding=output_padding,
+                                 dilation=dilation, groups=groups)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    return AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def upsample_nearest(x, scale_factor):
+    return UpsampleNearest.apply(x, scale_factor=scale_factor)
+
+
+# ----- losses (elementwise, unreduced) ------------------------------------------
+def binary_cross_entropy(p, t): return BinaryCrossEntropy.apply(p, t)
+def binary_cross_entropy_with_logits(x, t): return BinaryCrossEntropyWithLogits.apply(x, t)

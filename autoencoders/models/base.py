@@ -1,0 +1,214 @@
+"""The model protocol every autoencoder follows, and its declared options.
+
+An autoencoder squeezes an image x through a narrow code z and rebuilds it:
+
+    z = encode(x)          # (B, code width)
+    logits = decode(z)     # (B, 784) or (B, 1, 28, 28), before the sigmoid
+    loss, metrics = loss(x, labels)
+
+The trainer, the checkpoints, the figures and the command line only ever call
+the methods of ``Autoencoder`` below, so a new model is one class: declare its
+options, build its layers in ``__init__`` and write ``encode``, ``decode`` and
+(if it is not plain reconstruction) ``loss``.
+
+Options. Each model lists its hyperparameters in ``options``, a dict
+name -> ``Option(default, help, ...)``. ``Autoencoder.__init__`` checks the
+keyword arguments against that list (unknown names, wrong types, values out of
+range all raise ``ConfigError``), fills in the defaults and keeps the result in
+``self.config``. That dict is what checkpoints save and what rebuilds the
+model when one is loaded, and the command line fills it from
+``--set name=value`` (strings are converted with ``Option.parse``).
+"""
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.nn import Module
+
+IMAGE_SHAPE = (1, 28, 28)      # channels, height, width
+IMAGE_SIZE = 28 * 28           # pixels per image, the width of a 'flat' input
+
+
+class ConfigError(ValueError):
+    """A model name or hyperparameter that cannot be used (message says why)."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One hyperparameter of a model.
+
+    default: its value when not given; its type (int, float, bool, str, or a
+        tuple of ints) is the type every given value must have.
+    help: one line for ``autoencoders models`` and the docs.
+    min: the smallest allowed value (for numbers, or for each entry of a tuple).
+    choices: the allowed values (for strings).
+    """
+    default: object
+    help: str
+    min: float = None
+    choices: tuple = None
+
+    def parse(self, text):
+        """Turn command-line text into a value of the default's type."""
+        kind = type(self.default)
+        text = text.strip()
+        if kind is bool:
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"expected true or false, got {text!r}")
+        if kind is tuple:
+            return tuple(int(part) for part in text.split(",") if part.strip())
+        return kind(text)  # int('3'), float('1e-3'), str(...)
+
+    def check(self, name, value):
+        """Return ``value`` converted to the option's type, or raise ConfigError."""
+        kind = type(self.default)
+        if isinstance(value, str) and kind is not str:
+            try:
+                value = self.parse(value)
+            except ValueError as err:
+                raise ConfigError(f"option {name!r}: {err}") from None
+        if kind is tuple and isinstance(value, list):
+            value = tuple(value)        # JSON (checkpoints) turns tuples into lists
+        if kind is float and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            value = float(value)        # 1 is a fine float
+        if kind is int and isinstance(value, np.integer):
+            value = int(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"option {name!r} must be {kind.__name__}, got {value!r}")
+        if self.min is not None:
+            numbers = value if kind is tuple else (value,)
+            if any(v < self.min for v in numbers):
+                raise ConfigError(f"option {name!r} must be >= {self.min}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"option {name!r} must be one of {', '.join(map(str, self.choices))}, "
+                              f"got {value!r}")
+        return value
+
+
+def resolve_config(model_name, options, given):
+    """The full config: defaults of ``options`` overridden by ``given`` (checked)."""
+    unknown = sorted(set(given) - set(options))
+    if unknown:
+        known = ", ".join(options) or "none"
+        raise ConfigError(f"model {model_name!r} has no option {unknown[0]!r}; its options: {known}")
+    return {name: option.check(name, given.get(name, option.default))
+            for name, option in options.items()}
+
+
+class Autoencoder(Module):
+    """Base class of the autoencoders. Subclasses set the class attributes and
+    write ``__init__`` (calling ``super().__init__(**config)`` first), ``encode``
+    and ``decode``.
+
+    Class attributes:
+        name: the registry name ('dense'), set by ``models.register``.
+        options: dict name -> Option, the hyperparameters.
+        input_kind: 'flat' for x of shape (B, 784), 'image' for (B, 1, 28, 28).
+        output_is_logits: True if ``forward`` returns logits (pixel = sigmoid of
+            them), False if it returns pixel values directly.
+        needs_labels: True if ``loss`` (and ``sample``) use the digit labels.
+        can_sample: True if ``sample`` draws new images (generative models).
+    """
+    name = None
+    options = {}
+    input_kind = "flat"
+    output_is_logits = True
+    needs_labels = False
+    can_sample = False
+
+    def __init__(self, **config):
+        super().__init__()
+        self.config = resolve_config(self.name or type(self).__name__, self.options, config)
+
+    # ----- the parts every model writes ---------------------------------------
+    def encode(self, x):
+        """x (B, 784) or (B, 1, 28, 28) -> the code z, a Tensor (B, code width)."""
+        raise NotImplementedError
+
+    def decode(self, z):
+        """The code z -> reconstruction logits (or values), shaped like x."""
+        raise NotImplementedError
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+    def loss(self, x, labels=None):
+        """(loss, metrics): the loss a Tensor, averaged over the batch; metrics a
+        dict of Python floats, always holding 'loss'.
+
+        The default is the reconstruction loss of a model with logit outputs:
+        binary cross-entropy between the image and sigmoid(logits), summed over
+        the 784 pixels and averaged over the batch. That is the negative
+        log-likelihood of the image in nats under independent Bernoulli pixels,
+        the same unit a VAE's loss uses, so losses compare across models.
+        """
+        bce = bernoulli_nll(self(x), x)
+        return bce, {"loss": bce.item(), "bce": bce.item()}
+
+    # ----- helpers built on the parts above (no gradients, numpy out) ----------
+    def reconstruct(self, x):
+        """Reconstructions of x as a numpy array in [0, 1], shaped like x."""
+        with evaluating(self):
+            out = self(as_tensor(x)).data
+        if self.output_is_logits:
+            return _sigmoid(out)
+        return np.clip(out, 0.0, 1.0)
+
+    def embed(self, x):
+        """The codes of x as a numpy array (B, code width), for plots.
+
+        Models whose ``encode`` returns more than the code (a VAE returns the
+        mean and log-variance) override this to return the mean.
+        """
+        with evaluating(self):
+            return self.encode(as_tensor(x)).data
+
+    def sample(self, n, rng):
+        """n new images in [0, 1] drawn with the numpy Generator ``rng``."""
+        raise NotImplementedError(f"model {self.name!r} is not generative; it cannot sample")
+
+
+@contextlib.contextmanager
+def evaluating(model):
+    """Run a block in eval mode without recording gradients, then restore the mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        with mg.no_grad():
+            yield model
+    finally:
+        if was_training:
+            model.train()
+
+
+def bernoulli_nll(logits, x):
+    """Binary cross-entropy from logits, summed over pixels, mean over the batch.
+
+    Per pixel: -[x log s + (1 - x) log(1 - s)] with s = sigmoid(l), which
+    simplifies to softplus(l) - x * l, finite for any logit.
+    """
+    import minigrad.nn.functional as F
+
+    per_batch = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    return per_batch / logits.shape[0]
+
+
+def as_tensor(x):
+    """A numpy batch (or a Tensor) as a Tensor that needs no gradient."""
+    return x if isinstance(x, mg.Tensor) else mg.tensor(x)
+
+
+def _sigmoid(a):
+    """Stable elementwise sigmoid of a numpy array (no overflow warnings)."""
+    out = np.empty_like(a)
+    positive = a >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-a[positive]))
+    e = np.exp(a[~positive])
+    out[~positive] = e / (1.0 + e)
+    return out

@@ -1,0 +1,352 @@
+"""Training: the loop, the settings that define a run, and resuming one.
+
+One training step, the heart of it all (``Trainer.train_epoch``):
+
+    x, labels = next batch                  # float32 (B, 784) or (B, 1, 28, 28)
+    loss, metrics = model.loss(x, labels)   # forward pass, loss averaged over the batch
+    optimizer.zero_grad()
+    loss.backward()                         # every parameter's .grad is filled in
+    clip_grad_norm_(parameters, max_norm)   # optional
+    optimizer.step()                        # parameters move against their gradients
+
+Around it, once per epoch: the learning-rate schedule steps, the model is
+scored on the validation images, and a checkpoint (``last.npz``, and
+``best.npz`` when the validation loss is the lowest so far) and one line of
+``metrics.jsonl`` are written to the run's folder.
+
+A run is defined by ``TrainSettings`` and the seed: the same settings give the
+same parameters, bit for bit. A run stopped after any epoch continues with
+``Trainer.resume(folder)`` exactly as if it had never stopped: the checkpoint
+holds the model, the optimizer's moments, the schedule, the random state of
+minigrad, and the epoch (which fixes the data order, see ``data.Batches``).
+"""
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.nn.utils import clip_grad_norm_
+
+from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from .data import Batches, iterate_batches, load_dataset, stratified_split
+from .models import ConfigError, build_model, evaluating
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("none", "step", "cosine")
+LAST, BEST, METRICS = "last.npz", "best.npz", "metrics.jsonl"
+VAL_SPLIT_SEED = 0  # the validation images are the same for every run seed
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or a gradient stopped being a finite number."""
+
+
+@dataclass
+class TrainSettings:
+    """Everything that defines a training run. Saved in every checkpoint."""
+    model: str = "dense"
+    model_config: dict = field(default_factory=dict)  # model options; defaults fill the rest
+    dataset: str = "mnist-5k"
+    data_dir: str = None        # folder with the IDX files (mnist, fashion-mnist)
+    epochs: int = 10            # total number of epochs of the run
+    batch_size: int = 32         # small batches: one epoch of mnist-5k is already 113 steps
+    optimizer: str = "adam"     # one of OPTIMIZERS
+    lr: float = 2e-3
+    momentum: float = 0.9       # sgd only
+    weight_decay: float = 0.0
+    clip_grad_norm: float = 0.0  # largest gradient norm allowed; 0 turns clipping off
+    schedule: str = "none"      # one of SCHEDULES, stepped once per epoch
+    lr_step: int = 10           # 'step': multiply lr by lr_gamma every lr_step epochs
+    lr_gamma: float = 0.5
+    seed: int = 0
+    val_fraction: float = 0.1   # share of the training images held out for validation
+    limit: int = 0              # use at most this many images per split (0: all), for quick checks
+
+    def check(self):
+        """Raise ConfigError naming the first setting that cannot work."""
+        def need(ok, message):
+            if not ok:
+                raise ConfigError(message)
+        need(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
+        need(self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}")
+        need(self.optimizer in OPTIMIZERS,
+             f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        need(math.isfinite(self.lr) and self.lr > 0, f"learning rate must be > 0, got {self.lr}")
+        need(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
+        need(self.weight_decay >= 0, f"weight decay must be >= 0, got {self.weight_decay}")
+        need(self.clip_grad_norm >= 0, f"gradient clipping norm must be >= 0 (0 = off), "
+             f"got {self.clip_grad_norm}")
+        need(self.schedule in SCHEDULES,
+             f"unknown lr schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
+        need(self.lr_step >= 1, f"lr step must be >= 1 epoch, got {self.lr_step}")
+        need(0 < self.lr_gamma <= 1, f"lr gamma must be in (0, 1], got {self.lr_gamma}")
+        need(0 < self.val_fraction < 1, f"validation fraction must be in (0, 1), got {self.val_fraction}")
+        need(self.limit >= 0, f"limit must be >= 0 (0 = all images), got {self.limit}")
+        need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+
+    @classmethod
+    def from_dict(cls, d):
+        """Settings from a checkpoint's dict (unknown keys from other versions are dropped)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# ----- data ---------------------------------------------------------------------------
+def load_training_data(settings):
+    """(train_images, train_labels, val_images, val_labels): the training split of
+    the dataset, with ``val_fraction`` of it (stratified, fixed) held out."""
+    images, labels = load_dataset(settings.dataset, data_dir=settings.data_dir, split="train")
+    train_index, val_index = stratified_split(labels, settings.val_fraction, seed=VAL_SPLIT_SEED)
+    if settings.limit:
+        train_index, val_index = train_index[:settings.limit], val_index[:settings.limit]
+    return images[train_index], labels[train_index], images[val_index], labels[val_index]
+
+
+# ----- optimizer and schedule -----------------------------------------------------------
+def make_optimizer(settings, parameters):
+    """The optimizer named in the settings, over ``parameters``."""
+    if settings.optimizer == "adam":
+        return optim.Adam(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
+    if settings.optimizer == "adamw":
+        return optim.AdamW(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
+    return optim.SGD(parameters, lr=settings.lr, momentum=settings.momentum,
+                     weight_decay=settings.weight_decay)
+
+
+def make_scheduler(settings, optimizer):
+    """The per-epoch learning-rate schedule, or None for a constant rate."""
+    if settings.schedule == "step":
+        return optim.lr_scheduler.StepLR(optimizer, step_size=settings.lr_step, gamma=settings.lr_gamma)
+    if settings.schedule == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=settings.epochs)
+    return None
+
+
+def current_lr(optimizer):
+    return float(optimizer.param_groups[0]["lr"])
+
+
+# ----- the non-finite guard ---------------------------------------------------------------
+def check_finite(loss, named_parameters, epoch, batch):
+    """Raise TrainingDiverged if the loss or any gradient holds a NaN or an inf."""
+    where = f"epoch {epoch}, batch {batch}"
+    if loss is not None and not np.all(np.isfinite(loss.data)):
+        raise TrainingDiverged(f"{where}: the loss is {loss.item()}; training stopped "
+                               "(try a lower --lr or gradient clipping)")
+    for name, p in named_parameters:
+        if p.grad is not None and not np.all(np.isfinite(p.grad.data)):
+            raise TrainingDiverged(f"{where}: the gradient of {name} is not finite; training stopped "
+                                   "(try a lower --lr or gradient clipping)")
+
+
+# ----- the progress bar --------------------------------------------------------------------
+class ProgressBar:
+    """One line on stderr, rewritten in place with '\\r'; silent unless stderr is a terminal."""
+
+    def __init__(self, epoch, epochs, batches, enabled=True, stream=None, interval=0.1):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.epoch, self.epochs, self.batches = epoch, epochs, batches
+        self.interval, self.last = interval, 0.0
+
+    def update(self, batch, loss, images_per_s):
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < self.interval and batch < self.batches):
+            return
+        self.last = now
+        self.stream.write(f"\repoch {self.epoch}/{self.epochs}  batch {batch}/{self.batches}  "
+                          f"loss {loss:.4f}  {images_per_s:,.0f} img/s ")
+        self.stream.flush()
+
+    def close(self):
+        if self.enabled:
+            self.stream.write("\r\033[K")  # back to the line start, clear it
+            self.stream.flush()
+
+
+# ----- the trainer ----------------------------------------------------------------------------
+class Trainer:
+    """Trains one model and keeps its run folder (checkpoints, metrics) up to date.
+
+        trainer = Trainer(TrainSettings(model="dense", epochs=5), "runs/dense")
+        history = trainer.fit()
+
+    callback: called as ``callback(trainer, epoch, batch)`` after every
+        optimizer step (tests use it to interrupt a run).
+    data: (train_images, train_labels, val_images, val_labels) to use instead
+        of loading ``settings.dataset``.
+    """
+
+    def __init__(self, settings, out_dir, quiet=False, callback=None, data=None, log=None):
+        settings.check()
+        self.settings = settings
+        self.out_dir = Path(out_dir)
+        self.quiet, self.callback = quiet, callback
+        self.log = log or (lambda message: print(message, file=sys.stderr))
+
+        mg.random.seed(settings.seed)  # weight initialization draws from it
+        self.model = build_model(settings.model, **settings.model_config)
+        self.optimizer = make_optimizer(settings, self.model.parameters())
+        self.scheduler = make_scheduler(settings, self.optimizer)
+
+        train_images, train_labels, self.val_images, self.val_labels = (
+            data if data is not None else load_training_data(settings))
+        self.flatten = self.model.input_kind == "flat"
+        self.batches = Batches(train_images, train_labels, batch_size=settings.batch_size,
+                               seed=settings.seed, flatten=self.flatten)
+        self.epoch = 0      # epochs completed
+        self.history = []   # one dict per completed epoch (the lines of metrics.jsonl)
+
+    # ----- resuming ------------------------------------------------------------------------
+    @classmethod
+    def resume(cls, out_dir, epochs=None, quiet=False, callback=None, data=None, log=None):
+        """A trainer that continues the run saved in ``out_dir/last.npz``.
+
+        epochs: a new total number of epochs (to train longer than planned).
+        """
+        path = Path(out_dir) / LAST
+        if not path.is_file():
+            raise FileNotFoundError(f"nothing to resume: no checkpoint {path}")
+        checkpoint = load_checkpoint(path)
+        settings = TrainSettings.from_dict(checkpoint.settings)
+        if epochs is not None:
+            settings.epochs = epochs
+        trainer = cls(settings, out_dir, quiet=quiet, callback=callback, data=data, log=log)
+        trainer.restore(checkpoint)
+        return trainer
+
+    def restore(self, checkpoint):
+        """Put the model, optimizer, schedule, random state and history of a checkpoint back."""
+        self.model.load_state_dict(checkpoint.model_state)
+        self.optimizer.load_state_dict(checkpoint.optimizer_state)
+        if self.scheduler is not None and checkpoint.scheduler_state is not None:
+            self.scheduler.load_state_dict(checkpoint.scheduler_state)
+        mg.random.set_state(checkpoint.rng_state["minigrad"])
+        self.epoch = checkpoint.epoch
+        self.history = list(checkpoint.history)
+
+    # ----- the loop ----------------------------------------------------------------------------
+    def fit(self):
+        """Train up to ``settings.epochs``; return the history (one dict per epoch)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.rewrite_metrics()  # the checkpoint's history is the truth; drop lines after it
+        for epoch in range(self.epoch + 1, self.settings.epochs + 1):
+            start = time.perf_counter()
+            lr = current_lr(self.optimizer)
+            train_metrics, images_per_s = self.train_epoch(epoch)
+            val_metrics = self.validate(epoch)
+            record = {"epoch": epoch, "train_loss": train_metrics["loss"], "val_loss": val_metrics["loss"],
+                      "seconds": round(time.perf_counter() - start, 4), "images_per_s": round(images_per_s, 1),
+                      "lr": lr}
+            record.update({f"train_{k}": v for k, v in train_metrics.items() if k != "loss"})
+            record.update({f"val_{k}": v for k, v in val_metrics.items() if k != "loss"})
+            if self.scheduler is not None:
+                self.scheduler.step()
+            self.epoch = epoch
+            self.history.append(record)
+            self.save_checkpoints()
+            self.append_metrics(record)
+            if not self.quiet:
+                self.log(f"epoch {epoch}/{self.settings.epochs}: train loss {record['train_loss']:.4f}, "
+                         f"val loss {record['val_loss']:.4f}, {record['seconds']:.1f} s, "
+                         f"{record['images_per_s']:,.0f} img/s")
+        return self.history
+
+    def train_epoch(self, epoch):
+        """One pass over the training images: (mean metrics, images per second)."""
+        model, optimizer = self.model, self.optimizer
+        named_parameters = list(model.named_parameters())
+        parameters = [p for _, p in named_parameters]
+        model.train()
+        self.batches.set_epoch(epoch - 1)  # epoch k always sees the same order
+        bar = ProgressBar(epoch, self.settings.epochs, len(self.batches), enabled=not self.quiet)
+        sums, seen = {}, 0
+        start = time.perf_counter()
+        for batch, (x, labels) in enumerate(self.batches, start=1):
+            loss, metrics = model.loss(mg.Tensor(x), labels)
+            check_finite(loss, (), epoch, batch)
+            optimizer.zero_grad()
+            loss.backward()
+            check_finite(None, named_parameters, epoch, batch)
+            if self.settings.clip_grad_norm > 0:
+                clip_grad_norm_(parameters, self.settings.clip_grad_norm)
+            optimizer.step()
+
+            seen += len(x)
+            for name, value in metrics.items():
+                sums[name] = sums.get(name, 0.0) + value * len(x)
+            bar.update(batch, sums["loss"] / seen, seen / (time.perf_counter() - start))
+            if self.callback is not None:
+                self.callback(self, epoch, batch)
+        bar.close()
+        images_per_s = seen / (time.perf_counter() - start)
+        return {name: total / seen for name, total in sums.items()}, images_per_s
+
+    def validate(self, epoch):
+        """Mean metrics over the validation images."""
+        metrics = self.evaluate(self.val_images, self.val_labels)
+        if not math.isfinite(metrics["loss"]):
+            raise TrainingDiverged(f"epoch {epoch}, validation: the loss is {metrics['loss']}; "
+                                   "training stopped")
+        return metrics
+
+    def evaluate(self, images, labels):
+        return evaluate_model(self.model, images, labels, self.settings.batch_size)
+
+    # ----- the run folder -------------------------------------------------------------------------
+    def checkpoint(self):
+        """The current state as a Checkpoint."""
+        return Checkpoint(
+            model_name=self.model.name,
+            model_config=self.model.config,
+            model_state=self.model.state_dict(),
+            epoch=self.epoch,
+            optimizer_state=self.optimizer.state_dict(),
+            scheduler_state=self.scheduler.state_dict() if self.scheduler is not None else None,
+            rng_state={"minigrad": mg.random.get_state(),
+                       # the data order is a function of these two (see data.Batches)
+                       "data_order": {"seed": self.batches.seed, "next_epoch": self.epoch}},
+            history=self.history,
+            settings=asdict(self.settings),
+        )
+
+    def save_checkpoints(self):
+        """Write last.npz, and best.npz if this epoch has the lowest validation loss."""
+        checkpoint = self.checkpoint()
+        save_checkpoint(self.out_dir / LAST, checkpoint)
+        val_losses = [record["val_loss"] for record in self.history]
+        if val_losses[-1] <= min(val_losses):
+            save_checkpoint(self.out_dir / BEST, checkpoint)
+
+    def append_metrics(self, record):
+        with open(self.out_dir / METRICS, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def rewrite_metrics(self):
+        with open(self.out_dir / METRICS, "w") as f:
+            f.writelines(json.dumps(record) + "\n" for record in self.history)
+
+
+def evaluate_model(model, images, labels=None, batch_size=256):
+    """Mean of the model's loss metrics over ``images`` (eval mode, no gradients)."""
+    sums, seen = {}, 0
+    with evaluating(model):
+        for x, y in iterate_batches(images, labels, batch_size=batch_size, shuffle=False,
+                                    flatten=model.input_kind == "flat"):
+            _, metrics = model.loss(mg.Tensor(x), y)
+            seen += len(x)
+            for name, value in metrics.items():
+                sums[name] = sums.get(name, 0.0) + value * len(x)
+    return {name: total / seen for name, total in sums.items()}
+
+
+def read_metrics(path):
+    """The records of a metrics.jsonl file, as a list of dicts."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]

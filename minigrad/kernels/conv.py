@@ -1,0 +1,542 @@
+"""2-D convolution (NCHW) and its adjoints, as im2col + our own matmul.
+
+Notation: x (N, C, H, W), weight w (O, C/G, KH, KW), G groups, stride s, padding p, dilation d.
+Conv2d is a cross-correlation:
+
+    y[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] * x[n, g*Cg + c, i*s_h - p_h + a*d_h, j*s_w - p_w + b*d_w]
+
+(out-of-range x reads are zero), with g = o // Og.  Output size Ho = (H + 2p - d(k-1) - 1) // s + 1.
+
+Algorithm.  ``_im2col`` copies, for every (c, a, b) row, the strided input pixels each output position
+reads, into ``cols`` of shape (C*KH*KW, N, Ho*Wo) (C-order).  Then, per group,
+
+    forward:          yT   (Og, N*L)    = w_g (Og, Cg*KK) @ cols_g (Cg*KK, N*L)
+    backward_input:   dcol (Cg*KK, N*L) = w_g^T           @ gyT_g (Og, N*L);  dx = col2im(dcol)
+    backward_weight:  dw_g (Og, Cg*KK)  = gyT_g           @ cols_g^T
+
+where yT/gyT are the (O, N, L) transposes of y/gy (a parallel copy).  All matmuls have a long inner
+dimension (N*L or Cg*KK), which our packed matmul handles well, and the transposed operands (w^T,
+cols^T) are free because packing reads through strides.  ``_col2im`` scatters back with ``prange``
+over (n, c) image planes, so every thread writes its own plane: no race.  Copy loops compute the
+valid output range of each row once, so the inner loops have no integer // or % (PERF-NOTES).
+
+conv_transpose2d is the adjoint of conv2d with respect to its input, so it *is* conv2d_backward_input
+(with the output size (H-1)s - 2p + d(k-1) + output_padding + 1); its gradients are conv2d_forward
+(wrt its input) and conv2d_backward_weight with the roles of input and output swapped (wrt weight).
+docs/kernels.md derives all of this.
+"""
+import numpy as np
+from numba import njit, prange
+
+from .matmul import matmul, matmul_packed, packed_buffer, panel_widths
+
+__all__ = [
+    "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight",
+    "conv_transpose2d_forward", "conv_transpose2d_backward_input", "conv_transpose2d_backward_weight",
+    "conv2d_forward_reference", "conv2d_backward_input_reference", "conv2d_backward_weight_reference",
+    "conv_transpose2d_forward_reference", "conv_output_size", "conv_transpose_output_size",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# argument handling
+# ----------------------------------------------------------------------------------------------
+def _pair(v, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    try:
+        a, b = v
+        return (int(a), int(b))
+    except Exception:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}") from None
+
+
+def conv_output_size(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def conv_transpose_output_size(size, k, s, p, op, d):
+    return (size - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def _check_float(*arrs):
+    dt = arrs[0].dtype
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"unsupported dtype {dt}; use float32 or float64")
+    for a in arrs[1:]:
+        if a.dtype != dt:
+            raise ValueError(f"dtype mismatch: {[str(x.dtype) for x in arrs]} "
+                             f"(shapes {[x.shape for x in arrs]})")
+
+
+def _check_params(stride, padding, dilation, groups):
+    s, p, d = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    if min(s) < 1 or min(d) < 1:
+        raise ValueError(f"stride {s} and dilation {d} must be >= 1")
+    if min(p) < 0:
+        raise ValueError(f"padding {p} must be >= 0")
+    if int(groups) != groups or groups < 1:
+        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    return s, p, d, int(groups)
+
+
+def _check_conv(x_shape, w_shape, groups, what):
+    """x_shape (N, C, H, W), w_shape (O, C/G, KH, KW) of the *convolution* (not the transpose)."""
+    if len(x_shape) != 4 or len(w_shape) != 4:
+        raise ValueError(f"{what}: expected 4-D input and weight, got {x_shape} and {w_shape}")
+    N, C, H, W = x_shape
+    O, Cg, KH, KW = w_shape
+    if C % groups or O % groups:
+        raise ValueError(f"{what}: channels not divisible by groups={groups}: input {x_shape}, weight {w_shape}")
+    if C // groups != Cg:
+        raise ValueError(f"{what}: input has {C} channels, weight {w_shape} expects {Cg * groups} "
+                         f"(groups={groups}); input shape {x_shape}")
+    if KH < 1 or KW < 1:
+        raise ValueError(f"{what}: empty kernel in weight {w_shape}")
+
+
+def _out_hw(H, W, KH, KW, s, p, d, x_shape, w_shape, what):
+    Ho = conv_output_size(H, KH, s[0], p[0], d[0])
+    Wo = conv_output_size(W, KW, s[1], p[1], d[1])
+    if Ho < 1 or Wo < 1:
+        raise ValueError(f"{what}: kernel {w_shape[2:]} (dilation {d}) larger than padded input "
+                         f"{x_shape[2:]} + 2*{p}; input {x_shape}, weight {w_shape}")
+    return Ho, Wo
+
+
+# ----------------------------------------------------------------------------------------------
+# Numba copy kernels
+# ----------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _valid_range(Wo, sw, off, W):
+    """Range [lo, hi) of output columns j with 0 <= j*sw + off < W."""
+    lo = 0
+    if off < 0:
+        lo = (-off + sw - 1) // sw
+    hi = 0
+    if W - off > 0:
+        hi = (W - off + sw - 1) // sw
+    if hi > Wo:
+        hi = Wo
+    if lo > hi:
+        lo = hi
+    return lo, hi
+
+
+@njit(cache=True, parallel=True)
+def _im2col(x, cols, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """cols[(c*KH + a)*KW + b, n, i*Wo + j] = x[n, c, i*sh - ph + a*dh, j*sw - pw + b*dw] (0 outside)."""
+    N, C, H, W = x.shape
+    R = C * KH * KW
+    for t in prange(R * N):
+        row = t // N
+        n = t - row * N
+        c = row // (KH * KW)
+        ab = row - c * (KH * KW)
+        a = ab // KW
+        b = ab - a * KW
+        dst = cols[row, n]
+        xs = x[n, c]
+        offw = b * dw - pw
+        lo, hi = _valid_range(Wo, sw, offw, W)
+        for i in range(Ho):
+            ih = i * sh - ph + a * dh
+            base = i * Wo
+            if ih < 0 or ih >= H:
+                for j in range(Wo):
+                    dst[base + j] = 0
+                continue
+            src = xs[ih]
+            for j in range(lo):
+                dst[base + j] = 0
+            for j in range(lo, hi):
+                dst[base + j] = src[j * sw + offw]
+            for j in range(hi, Wo):
+                dst[base + j] = 0
+
+
+@njit(cache=True, parallel=True)
+def _col2im(cols, dx, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """dx[n, c, ...] = sum of cols entries that _im2col would have copied from there (adjoint)."""
+    N, C, H, W = dx.shape
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        plane = dx[n, c]
+        plane[:, :] = 0
+        for a in range(KH):
+            for b in range(KW):
+                src = cols[(c * KH + a) * KW + b, n]
+                offw = b * dw - pw
+                lo, hi = _valid_range(Wo, sw, offw, W)
+                for i in range(Ho):
+                    ih = i * sh - ph + a * dh
+                    if ih < 0 or ih >= H:
+                        continue
+                    drow = plane[ih]
+                    base = i * Wo
+                    for j in range(lo, hi):
+                        drow[j * sw + offw] += src[base + j]
+
+
+@njit(cache=True, parallel=True)
+def _swap01(src, dst):
+    """dst[b, a, :] = src[a, b, :] for 3-D C-contiguous arrays."""
+    A, B, L = src.shape
+    for t in prange(A * B):
+        a = t // B
+        b = t - a * B
+        s = src[a, b]
+        d = dst[b, a]
+        for k in range(L):
+            d[k] = s[k]
+
+
+@njit(cache=True, parallel=True)
+def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift):
+    """Like _im2col, but element (row, q = n*L + i*Wo + j) goes straight into a packed matmul panel:
+    trans=False (cols is the B operand, q its column):   dst[q >> shift, row, q & mask]
+    trans=True  (cols^T is the B operand, row its column): dst[row >> shift, q, row & mask]."""
+    N, C, H, W = x.shape
+    R = C * KH * KW
+    L = Ho * Wo
+    mask = (1 << shift) - 1
+    for t in prange(R * N):
+        row = t // N
+        n = t - row * N
+        c = row // (KH * KW)
+        ab = row - c * (KH * KW)
+        a = ab // KW
+        b = ab - a * KW
+        xs = x[n, c]
+        offw = b * dw - pw
+        lo, hi = _valid_range(Wo, sw, offw, W)
+        for i in range(Ho):
+            ih = i * sh - ph + a * dh
+            q0 = n * L + i * Wo
+            inside = ih >= 0 and ih < H
+            src = xs[max(0, min(ih, H - 1))]
+            if trans:
+                d = dst[row >> shift]
+                lane = row & mask
+                for j in range(Wo):
+                    v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
+                    d[q0 + j, lane] = v
+            else:
+                for j in range(Wo):
+                    q = q0 + j
+                    v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
+                    dst[q >> shift, row, q & mask] = v
+
+
+@njit(cache=True, parallel=True)
+def _pack_nc(g, dst, trans, shift):
+    """Pack g (N, O, L), seen as the matrix gT (O, N*L), into a matmul panel buffer:
+    trans=False (gT is B, K = O):       dst[q >> shift, o, q & mask] = g[n, o, l],  q = n*L + l
+    trans=True  (gT is A, M = O, K = N*L): dst[o >> shift, q, o & mask] = g[n, o, l]."""
+    N, O, L = g.shape
+    mask = (1 << shift) - 1
+    for t in prange(N * O):
+        n = t // O
+        o = t - n * O
+        src = g[n, o]
+        q0 = n * L
+        if trans:
+            d = dst[o >> shift]
+            lane = o & mask
+            for l in range(L):
+                d[q0 + l, lane] = src[l]
+        else:
+            for l in range(L):
+                q = q0 + l
+                dst[q >> shift, o, q & mask] = src[l]
+
+
+def _log2(w):
+    return int(w).bit_length() - 1
+
+
+def _zero_tail(buf, count):
+    """Zero the padding lanes (index >= count along the packed width) of a packed buffer."""
+    w = buf.shape[2]
+    r = count - (buf.shape[0] - 1) * w
+    if r < w:
+        buf[-1, :, r:] = 0
+
+
+def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, trans):
+    N, C = x.shape[:2]
+    R, NL = C * KH * KW, N * Ho * Wo
+    NR = panel_widths(x.dtype)[1]
+    if trans:
+        buf = packed_buffer("b", x.dtype, R, NL)
+        _zero_tail(buf, R)
+    else:
+        buf = packed_buffer("b", x.dtype, NL, R)
+        _zero_tail(buf, NL)
+    _im2col_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo, trans, _log2(NR))
+    return buf
+
+
+def _packed_nc(g3, which):
+    """Pack gT (O, N*L) of g3 (N, O, L) as the B operand (which='b') or the A operand ('a')."""
+    N, O, L = g3.shape
+    MR, NR = panel_widths(g3.dtype)
+    if which == "b":
+        buf = packed_buffer("b", g3.dtype, N * L, O)
+        _zero_tail(buf, N * L)
+        _pack_nc(g3, buf, False, _log2(NR))
+    else:
+        buf = packed_buffer("a", g3.dtype, O, N * L)
+        _zero_tail(buf, O)
+        _pack_nc(g3, buf, True, _log2(MR))
+    return buf
+
+
+def _swap(src3):
+    dst = np.empty((src3.shape[1], src3.shape[0], src3.shape[2]), src3.dtype)
+    if dst.size:
+        _swap01(src3, dst)
+    return dst
+
+
+def _cols(x, KH, KW, s, p, d, Ho, Wo):
+    N, C = x.shape[:2]
+    cols = np.empty((C * KH * KW, N, Ho * Wo), x.dtype)
+    _im2col(x, cols, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
+    return cols
+
+
+# ----------------------------------------------------------------------------------------------
+# conv2d
+# ----------------------------------------------------------------------------------------------
+def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, parallel=None):
+    """y = conv2d(x, w): x (N, C, H, W), w (O, C/groups, KH, KW) -> y (N, O, Ho, Wo)."""
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    _check_conv(x.shape, w.shape, G, "conv2d")
+    _check_float(x, w)
+    N, C, H, W = x.shape
+    O, Cg, KH, KW = w.shape
+    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, w.shape, "conv2d")
+    if N == 0 or O == 0:
+        return np.zeros((N, O, Ho, Wo), x.dtype)
+    x = np.ascontiguousarray(x)
+    Og, R = O // G, Cg * KH * KW
+    w2 = w.reshape(O, R)
+    if G == 1:   # im2col straight into packed B panels, then one matmul
+        yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, False), O, N * Ho * Wo, R, parallel)
+        return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
+    cols = _cols(x, KH, KW, s, p, d, Ho, Wo).reshape(C * KH * KW, N * Ho * Wo)
+    yT = np.empty((O, N * Ho * Wo), x.dtype)
+    for g in range(G):
+        yT[g * Og:(g + 1) * Og] = matmul(w2[g * Og:(g + 1) * Og], cols[g * R:(g + 1) * R], parallel)
+    return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
+
+
+def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                          parallel=None):
+    """dx = conv2d's vector-Jacobian product wrt x: gy (N, O, Ho, Wo), w (O, C/G, KH, KW) -> (N, C, H, W).
+
+    dx[n, c, h, w] = sum over (o, i, j, a, b) with h = i*s - p + a*d (and same for w) of gy[n,o,i,j] w[o,c,a,b].
+    ``input_hw`` = (H, W) of the forward input (needed because several H map to the same Ho).
+    """
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    H, W = _pair(input_hw, "input_hw")
+    if gy.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv2d_backward_input: expected 4-D gy and weight, got {gy.shape} and {w.shape}")
+    _check_float(gy, w)
+    N, O, Ho, Wo = gy.shape
+    _, Cg, KH, KW = w.shape
+    C = Cg * G
+    _check_conv((N, C, H, W), w.shape, G, "conv2d_backward_input")
+    if O != w.shape[0]:
+        raise ValueError(f"conv2d_backward_input: gy {gy.shape} has {O} channels, weight {w.shape} has {w.shape[0]}")
+    eHo, eWo = _out_hw(H, W, KH, KW, s, p, d, (N, C, H, W), w.shape, "conv2d_backward_input")
+    if (eHo, eWo) != (Ho, Wo):
+        raise ValueError(f"conv2d_backward_input: gy spatial size {gy.shape[2:]} does not match input {(H, W)} "
+                         f"with kernel {w.shape[2:]}, stride {s}, padding {p}, dilation {d} (expects {(eHo, eWo)})")
+    dx = np.empty((N, C, H, W), gy.dtype)
+    if dx.size == 0:
+        return dx
+    if O == 0:
+        dx[...] = 0
+        return dx
+    Og, R = O // G, Cg * KH * KW
+    w2 = w.reshape(O, R)
+    gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
+    if G == 1:
+        dcols = matmul_packed(w2.T, _packed_nc(gy3, "b"), R, N * Ho * Wo, O, parallel)
+        _col2im(dcols.reshape(R, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
+        return dx
+    gyT = _swap(gy3).reshape(O, N * Ho * Wo)
+    dcols = np.empty((C * KH * KW, N * Ho * Wo), gy.dtype)
+    for g in range(G):
+        dcols[g * R:(g + 1) * R] = matmul(w2[g * Og:(g + 1) * Og].T, gyT[g * Og:(g + 1) * Og], parallel)
+    _col2im(dcols.reshape(C * KH * KW, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
+    return dx
+
+
+def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                           parallel=None):
+    """dw = conv2d's vector-Jacobian product wrt w: x (N, C, H, W), gy (N, O, Ho, Wo) -> (O, C/G, KH, KW).
+
+    dw[o, c, a, b] = sum_{n, i, j} gy[n, o, i, j] * x[n, g*Cg + c, i*s - p + a*d, j*s - p + b*d].
+    """
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    KH, KW = _pair(kernel_hw, "kernel_hw")
+    if x.ndim != 4 or gy.ndim != 4:
+        raise ValueError(f"conv2d_backward_weight: expected 4-D x and gy, got {x.shape} and {gy.shape}")
+    _check_float(x, gy)
+    N, C, H, W = x.shape
+    O = gy.shape[1]
+    if G < 1 or C % G or O % G:
+        raise ValueError(f"conv2d_backward_weight: channels not divisible by groups={G}: x {x.shape}, gy {gy.shape}")
+    wshape = (O, C // G, KH, KW)
+    _check_conv(x.shape, wshape, G, "conv2d_backward_weight")
+    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, wshape, "conv2d_backward_weight")
+    if gy.shape[0] != N or gy.shape[2:] != (Ho, Wo):
+        raise ValueError(f"conv2d_backward_weight: gy {gy.shape} does not match x {x.shape} with kernel {(KH, KW)}, "
+                         f"stride {s}, padding {p}, dilation {d} (expects {(N, O, Ho, Wo)})")
+    dw = np.zeros(wshape, x.dtype)
+    if N == 0 or O == 0 or C == 0:
+        return dw
+    x = np.ascontiguousarray(x)
+    gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
+    Og, R = O // G, (C // G) * KH * KW
+    if G == 1:
+        a = _packed_nc(gy3, "a")
+        b = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, True)
+        return matmul_packed(a, b, O, R, N * Ho * Wo, parallel).reshape(wshape)
+    cols = _cols(x, KH, KW, s, p, d, Ho, Wo).reshape(C * KH * KW, N * Ho * Wo)
+    gyT = _swap(gy3).reshape(O, N * Ho * Wo)
+    dw2 = dw.reshape(O, R)
+    for g in range(G):
+        dw2[g * Og:(g + 1) * Og] = matmul(gyT[g * Og:(g + 1) * Og], cols[g * R:(g + 1) * R].T, parallel)
+    return dw
+
+
+# ----------------------------------------------------------------------------------------------
+# conv_transpose2d: the adjoint of conv2d wrt its input
+# ----------------------------------------------------------------------------------------------
+def _transpose_out_hw(x, w, s, p, op, d):
+    H, W = x.shape[2:]
+    KH, KW = w.shape[2:]
+    if op[0] < 0 or op[1] < 0 or op[0] >= max(s[0], d[0]) or op[1] >= max(s[1], d[1]):
+        raise ValueError(f"output_padding {op} must be >= 0 and smaller than stride {s} or dilation {d}")
+    Hout = conv_transpose_output_size(H, KH, s[0], p[0], op[0], d[0])
+    Wout = conv_transpose_output_size(W, KW, s[1], p[1], op[1], d[1])
+    if Hout < 1 or Wout < 1:
+        raise ValueError(f"conv_transpose2d: output size {(Hout, Wout)} < 1 for input {x.shape}, weight {w.shape}, "
+                         f"stride {s}, padding {p}")
+    return Hout, Wout
+
+
+def _check_transpose(x, w, groups):
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv_transpose2d: expected 4-D input and weight, got {x.shape} and {w.shape}")
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(f"conv_transpose2d: input {x.shape} has {x.shape[1]} channels, weight {w.shape} "
+                         f"expects {w.shape[0]}")
+    if w.shape[0] % groups:
+        raise ValueError(f"conv_transpose2d: channels not divisible by groups={groups}: input {x.shape}, "
+                         f"weight {w.shape}")
+
+
+def conv_transpose2d_forward(x, w, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1),
+                             groups=1, parallel=None):
+    """y = conv_transpose2d(x, w): x (N, Cin, H, W), w (Cin, Cout/G, KH, KW) -> (N, Cout, Hout, Wout).
+
+    Defined as the adjoint of conv2d (whose weight has the same layout): conv2d_backward_input(x, w, ...).
+    """
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    op = _pair(output_padding, "output_padding")
+    _check_transpose(x, w, G)
+    hw = _transpose_out_hw(x, w, s, p, op, d)
+    return conv2d_backward_input(x, w, hw, s, p, d, G, parallel)
+
+
+def conv_transpose2d_backward_input(gy, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                                    parallel=None):
+    """Gradient of conv_transpose2d wrt its input: the adjoint of the adjoint, conv2d_forward(gy, w)."""
+    return conv2d_forward(gy, w, stride, padding, dilation, groups, parallel)
+
+
+def conv_transpose2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                                     parallel=None):
+    """Gradient of conv_transpose2d wrt w (Cin, Cout/G, KH, KW): conv2d_backward_weight with gy as the conv
+    input and x as the conv output gradient (since <gy, T(x, w)> = <conv2d(gy, w), x>)."""
+    return conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, parallel)
+
+
+# ----------------------------------------------------------------------------------------------
+# NumPy references: loops over kernel taps with slicing; slow and obviously correct
+# ----------------------------------------------------------------------------------------------
+def _padded(x, p):
+    return np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+
+
+def conv2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    _check_conv(x.shape, w.shape, G, "conv2d")
+    _check_float(x, w)
+    N, C, H, W = x.shape
+    O, Cg, KH, KW = w.shape
+    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, w.shape, "conv2d")
+    xp = _padded(x, p)
+    y = np.zeros((N, O, Ho, Wo), x.dtype)
+    Og = O // G
+    for g in range(G):
+        xg = xp[:, g * Cg:(g + 1) * Cg]
+        wg = w[g * Og:(g + 1) * Og]
+        for a in range(KH):
+            for b in range(KW):
+                patch = xg[:, :, a * d[0]: a * d[0] + s[0] * (Ho - 1) + 1: s[0],
+                           b * d[1]: b * d[1] + s[1] * (Wo - 1) + 1: s[1]]      # (N, Cg, Ho, Wo)
+                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, wg[:, :, a, b])
+    return y
+
+
+def conv2d_backward_input_reference(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    H, W = _pair(input_hw, "input_hw")
+    _check_float(gy, w)
+    N, O, Ho, Wo = gy.shape
+    _, Cg, KH, KW = w.shape
+    C = Cg * G
+    _check_conv((N, C, H, W), w.shape, G, "conv2d_backward_input")
+    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), gy.dtype)
+    Og = O // G
+    for g in range(G):
+        for a in range(KH):
+            for b in range(KW):
+                contrib = np.einsum("nohw,oc->nchw", gy[:, g * Og:(g + 1) * Og], w[g * Og:(g + 1) * Og, :, a, b])
+                dxp[:, g * Cg:(g + 1) * Cg, a * d[0]: a * d[0] + s[0] * (Ho - 1) + 1: s[0],
+                    b * d[1]: b * d[1] + s[1] * (Wo - 1) + 1: s[1]] += contrib
+    return np.ascontiguousarray(dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W])
+
+
+def conv2d_backward_weight_reference(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    KH, KW = _pair(kernel_hw, "kernel_hw")
+    _check_float(x, gy)
+    N, C, H, W = x.shape
+    O, Ho, Wo = gy.shape[1:]
+    Cg, Og = C // G, O // G
+    xp = _padded(x, p)
+    dw = np.zeros((O, Cg, KH, KW), x.dtype)
+    for g in range(G):
+        for a in range(KH):
+            for b in range(KW):
+                patch = xp[:, g * Cg:(g + 1) * Cg, a * d[0]: a * d[0] + s[0] * (Ho - 1) + 1: s[0],
+                           b * d[1]: b * d[1] + s[1] * (Wo - 1) + 1: s[1]]
+                dw[g * Og:(g + 1) * Og, :, a, b] = np.einsum("nchw,nohw->oc", patch, gy[:, g * Og:(g + 1) * Og])
+    return dw
+
+
+def conv_transpose2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                                       dilation=(1, 1), groups=1):
+    s, p, d, G = _check_params(stride, padding, dilation, groups)
+    op = _pair(output_padding, "output_padding")
+    _check_transpose(x, w, G)
+    hw = _transpose_out_hw(x, w, s, p, op, d)
+    return conv2d_backward_input_reference(x, w, hw, s, p, d, G)

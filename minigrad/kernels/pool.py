@@ -1,0 +1,342 @@
+"""Pooling and nearest-neighbour upsampling, NCHW, with their gradients.
+
+All Numba kernels run ``prange`` over the N*C image planes: each plane is independent in the forward
+pass and each thread writes only its own plane of dx in the backward pass, so there is no race.
+
+max_pool2d: y[n,c,i,j] = max over the window of x (padding counts as -inf).  The forward pass also
+returns ``argmax``, the flat index h*W + w inside the input plane of the chosen element, the *first*
+maximum in row-major window order (strict '>' while scanning).  Backward routes gy to that element:
+dx[n, c].flat[argmax[n,c,i,j]] += gy[n,c,i,j].
+
+avg_pool2d (count_include_pad=True, PyTorch's default): y = (sum of the window, zeros for padding) / (KH*KW);
+backward adds gy / (KH*KW) to every in-bounds element of the window.
+
+upsample_nearest with integer scales (sh, sw): y[n,c,i,j] = x[n,c,i//sh,j//sw]; backward sums each
+sh x sw block of gy.
+"""
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
+    "upsample_nearest_forward", "upsample_nearest_backward",
+    "max_pool2d_forward_reference", "max_pool2d_backward_reference", "avg_pool2d_forward_reference",
+    "avg_pool2d_backward_reference", "upsample_nearest_forward_reference", "upsample_nearest_backward_reference",
+]
+
+
+def _pair(v, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    try:
+        a, b = v
+        return (int(a), int(b))
+    except Exception:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}") from None
+
+
+def _check_x(x, what):
+    if not isinstance(x, np.ndarray) or x.ndim != 4:
+        raise ValueError(f"{what}: expected a 4-D (N, C, H, W) array, got shape {getattr(x, 'shape', None)}")
+    if x.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{what}: unsupported dtype {x.dtype}; use float32 or float64")
+
+
+def _pool_geometry(shape, kernel, stride, padding, what):
+    k = _pair(kernel, "kernel")
+    s = k if stride is None else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    if min(k) < 1 or min(s) < 1 or min(p) < 0:
+        raise ValueError(f"{what}: need kernel >= 1, stride >= 1, padding >= 0; got {k}, {s}, {p} for input {shape}")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{what}: padding {p} must be at most half the kernel {k} (input {shape})")
+    H, W = shape[2], shape[3]
+    Ho = (H + 2 * p[0] - k[0]) // s[0] + 1
+    Wo = (W + 2 * p[1] - k[1]) // s[1] + 1
+    if Ho < 1 or Wo < 1:
+        raise ValueError(f"{what}: kernel {k} larger than padded input {(H, W)} + 2*{p}; input shape {shape}")
+    return k, s, p, Ho, Wo
+
+
+# ----------------------------------------------------------------------------------------------
+# Numba kernels
+# ----------------------------------------------------------------------------------------------
+@njit(cache=True, parallel=True)
+def _maxpool_fwd(x, y, idx, KH, KW, sh, sw, ph, pw):
+    N, C, H, W = x.shape
+    Ho, Wo = y.shape[2], y.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        xs = x[n, c]
+        ys = y[n, c]
+        ids = idx[n, c]
+        for i in range(Ho):
+            h0 = i * sh - ph
+            for j in range(Wo):
+                w0 = j * sw - pw
+                best = -np.inf
+                bi = -1
+                for a in range(KH):
+                    h = h0 + a
+                    if h < 0 or h >= H:
+                        continue
+                    row = xs[h]
+                    for b in range(KW):
+                        w = w0 + b
+                        if w < 0 or w >= W:
+                            continue
+                        v = row[w]
+                        if bi < 0 or v > best:
+                            best = v
+                            bi = h * W + w
+                ys[i, j] = best
+                ids[i, j] = bi
+
+
+@njit(cache=True, parallel=True)
+def _maxpool_bwd(gy, idx, dx):
+    N, C, H, W = dx.shape
+    Ho, Wo = gy.shape[2], gy.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        d = dx[n, c].reshape(H * W)
+        d[:] = 0
+        g = gy[n, c]
+        ids = idx[n, c]
+        for i in range(Ho):
+            for j in range(Wo):
+                d[ids[i, j]] += g[i, j]
+
+
+@njit(cache=True, parallel=True)
+def _avgpool_fwd(x, y, KH, KW, sh, sw, ph, pw):
+    N, C, H, W = x.shape
+    Ho, Wo = y.shape[2], y.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        xs = x[n, c]
+        ys = y[n, c]
+        for i in range(Ho):
+            h0 = i * sh - ph
+            for j in range(Wo):
+                w0 = j * sw - pw
+                acc = ys[i, j] - ys[i, j]    # zero of the array's dtype (y is zero-initialized)
+                for a in range(max(0, -h0), min(KH, H - h0)):
+                    row = xs[h0 + a]
+                    for b in range(max(0, -w0), min(KW, W - w0)):
+                        acc += row[w0 + b]
+                ys[i, j] = acc / (KH * KW)
+
+
+@njit(cache=True, parallel=True)
+def _avgpool_bwd(gy, dx, KH, KW, sh, sw, ph, pw):
+    N, C, H, W = dx.shape
+    Ho, Wo = gy.shape[2], gy.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        d = dx[n, c]
+        d[:, :] = 0
+        g = gy[n, c]
+        for i in range(Ho):
+            h0 = i * sh - ph
+            for j in range(Wo):
+                w0 = j * sw - pw
+                v = g[i, j] / (KH * KW)
+                for a in range(max(0, -h0), min(KH, H - h0)):
+                    row = d[h0 + a]
+                    for b in range(max(0, -w0), min(KW, W - w0)):
+                        row[w0 + b] += v
+
+
+@njit(cache=True, parallel=True)
+def _upsample_fwd(x, y, sh, sw):
+    N, C, H, W = x.shape
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        xs = x[n, c]
+        ys = y[n, c]
+        for h in range(H):
+            src = xs[h]
+            for a in range(sh):
+                dst = ys[h * sh + a]
+                for w in range(W):
+                    v = src[w]
+                    for b in range(sw):
+                        dst[w * sw + b] = v
+
+
+@njit(cache=True, parallel=True)
+def _upsample_bwd(gy, dx, sh, sw):
+    N, C, H, W = dx.shape
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        g = gy[n, c]
+        d = dx[n, c]
+        d[:, :] = 0
+        for h in range(H):
+            dst = d[h]
+            for a in range(sh):
+                src = g[h * sh + a]
+                for w in range(W):
+                    for b in range(sw):
+                        dst[w] += src[w * sw + b]
+
+
+# ----------------------------------------------------------------------------------------------
+# public API
+# ----------------------------------------------------------------------------------------------
+def max_pool2d_forward(x, kernel, stride=None, padding=0):
+    """x (N, C, H, W) -> (y (N, C, Ho, Wo), argmax (N, C, Ho, Wo) int64 flat index into each input plane)."""
+    _check_x(x, "max_pool2d")
+    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "max_pool2d")
+    N, C = x.shape[:2]
+    y = np.empty((N, C, Ho, Wo), x.dtype)
+    idx = np.empty((N, C, Ho, Wo), np.int64)
+    if y.size:
+        _maxpool_fwd(np.ascontiguousarray(x), y, k[0], k[1], s[0], s[1], p[0], p[1])
+    return y, idx
+
+
+def _check_back(gy, other, input_shape, what):
+    _check_x(gy, what)
+    if len(input_shape) != 4 or tuple(input_shape[:2]) != gy.shape[:2]:
+        raise ValueError(f"{what}: gy {gy.shape} does not match input shape {tuple(input_shape)}")
+    if other is not None and other.shape != gy.shape:
+        raise ValueError(f"{what}: argmax {other.shape} and gy {gy.shape} differ")
+
+
+def max_pool2d_backward(gy, argmax, input_shape):
+    """dx (input_shape): each gy element added at its argmax position (vector-Jacobian product)."""
+    _check_back(gy, argmax, input_shape, "max_pool2d_backward")
+    dx = np.empty(tuple(input_shape), gy.dtype)
+    if dx.size:
+        _maxpool_bwd(np.ascontiguousarray(gy), np.ascontiguousarray(argmax, dtype=np.int64), dx)
+    return dx
+
+
+def avg_pool2d_forward(x, kernel, stride=None, padding=0):
+    """Average over each window, zero padding counted in the divisor (count_include_pad=True)."""
+    _check_x(x, "avg_pool2d")
+    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "avg_pool2d")
+    y = np.zeros(x.shape[:2] + (Ho, Wo), x.dtype)
+    if y.size:
+        _avgpool_fwd(np.ascontiguousarray(x), y, k[0], k[1], s[0], s[1], p[0], p[1])
+    return y
+
+
+def avg_pool2d_backward(gy, input_shape, kernel, stride=None, padding=0):
+    """dx[h, w] = sum over windows containing (h, w) of gy / (KH*KW)."""
+    _check_back(gy, None, input_shape, "avg_pool2d_backward")
+    k, s, p, Ho, Wo = _pool_geometry(tuple(input_shape), kernel, stride, padding, "avg_pool2d_backward")
+    if gy.shape[2:] != (Ho, Wo):
+        raise ValueError(f"avg_pool2d_backward: gy {gy.shape} does not match input {tuple(input_shape)} "
+                         f"(expects spatial {(Ho, Wo)})")
+    dx = np.empty(tuple(input_shape), gy.dtype)
+    if dx.size:
+        _avgpool_bwd(np.ascontiguousarray(gy), dx, k[0], k[1], s[0], s[1], p[0], p[1])
+    return dx
+
+
+def _scale(scale, what, shape):
+    s = _pair(scale, "scale")
+    if min(s) < 1:
+        raise ValueError(f"{what}: scale {s} must be positive integers (shape {shape})")
+    return s
+
+
+def upsample_nearest_forward(x, scale):
+    """(N, C, H, W) -> (N, C, H*sh, W*sw), each pixel repeated sh x sw times."""
+    _check_x(x, "upsample_nearest")
+    sh, sw = _scale(scale, "upsample_nearest", x.shape)
+    N, C, H, W = x.shape
+    y = np.empty((N, C, H * sh, W * sw), x.dtype)
+    if y.size:
+        _upsample_fwd(np.ascontiguousarray(x), y, sh, sw)
+    return y
+
+
+def upsample_nearest_backward(gy, scale):
+    """(N, C, H*sh, W*sw) -> (N, C, H, W): sum of each sh x sw block."""
+    _check_x(gy, "upsample_nearest_backward")
+    sh, sw = _scale(scale, "upsample_nearest_backward", gy.shape)
+    N, C, Hs, Ws = gy.shape
+    if Hs % sh or Ws % sw:
+        raise ValueError(f"upsample_nearest_backward: gy {gy.shape} not divisible by scale {(sh, sw)}")
+    dx = np.empty((N, C, Hs // sh, Ws // sw), gy.dtype)
+    if dx.size:
+        _upsample_bwd(np.ascontiguousarray(gy), dx, sh, sw)
+    return dx
+
+
+# ----------------------------------------------------------------------------------------------
+# NumPy references (loops over window offsets with slicing)
+# ----------------------------------------------------------------------------------------------
+def _windows(xp, k, s, Ho, Wo):
+    for a in range(k[0]):
+        for b in range(k[1]):
+            yield a, b, xp[:, :, a: a + s[0] * (Ho - 1) + 1: s[0], b: b + s[1] * (Wo - 1) + 1: s[1]]
+
+
+def max_pool2d_forward_reference(x, kernel, stride=None, padding=0):
+    _check_x(x, "max_pool2d")
+    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "max_pool2d")
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
+    y = np.full((N, C, Ho, Wo), -np.inf, x.dtype)
+    idx = np.full((N, C, Ho, Wo), -1, np.int64)
+    hh = (np.arange(Ho) * s[0] - p[0])[:, None]
+    ww = (np.arange(Wo) * s[1] - p[1])[None, :]
+    for a, b, win in _windows(xp, k, s, Ho, Wo):
+        h, w = hh + a, ww + b
+        inside = (h >= 0) & (h < H) & (w >= 0) & (w < W)
+        take = inside & ((win > y) | (idx < 0))          # strict '>': first maximum wins
+        y = np.where(take, win, y)
+        idx = np.where(take, h * W + w, idx)
+    return y, idx
+
+
+def max_pool2d_backward_reference(gy, argmax, input_shape):
+    N, C, H, W = input_shape
+    dx = np.zeros((N, C, H * W), gy.dtype)
+    for n in range(N):
+        for c in range(C):
+            np.add.at(dx[n, c], argmax[n, c].ravel(), gy[n, c].ravel())
+    return dx.reshape(input_shape)
+
+
+def avg_pool2d_forward_reference(x, kernel, stride=None, padding=0):
+    _check_x(x, "avg_pool2d")
+    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "avg_pool2d")
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    y = np.zeros(x.shape[:2] + (Ho, Wo), x.dtype)
+    for _, _, win in _windows(xp, k, s, Ho, Wo):
+        y += win
+    return y / x.dtype.type(k[0] * k[1])
+
+
+def avg_pool2d_backward_reference(gy, input_shape, kernel, stride=None, padding=0):
+    k, s, p, Ho, Wo = _pool_geometry(tuple(input_shape), kernel, stride, padding, "avg_pool2d_backward")
+    N, C, H, W = input_shape
+    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), gy.dtype)
+    g = gy / gy.dtype.type(k[0] * k[1])
+    for a in range(k[0]):
+        for b in range(k[1]):
+            dxp[:, :, a: a + s[0] * (Ho - 1) + 1: s[0], b: b + s[1] * (Wo - 1) + 1: s[1]] += g
+    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W].copy()
+
+
+def upsample_nearest_forward_reference(x, scale):
+    sh, sw = _scale(scale, "upsample_nearest", x.shape)
+    return x.repeat(sh, axis=2).repeat(sw, axis=3)
+
+
+def upsample_nearest_backward_reference(gy, scale):
+    sh, sw = _scale(scale, "upsample_nearest_backward", gy.shape)
+    N, C, Hs, Ws = gy.shape
+    return gy.reshape(N, C, Hs // sh, sh, Ws // sw, sw).sum(axis=(3, 5))
