@@ -18,7 +18,6 @@ a training run that diverges (NaN/inf) ends with exit code 1.
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np

@@ -225,8 +225,12 @@ class Trainer:
         """Put the model, optimizer, schedule, random state and history of a checkpoint back."""
         self.model.load_state_dict(checkpoint.model_state)
         self.optimizer.load_state_dict(checkpoint.optimizer_state)
-        if self.scheduler is not None and checkpoint.scheduler_state is not None:
-            self.scheduler.load_state_dict(checkpoint.scheduler_state)
+        if self.scheduler is not None:
+            # Both schedules are formulas of the epoch number, so replaying them
+            # to the saved epoch gives the saved rate; when --epochs has changed
+            # the cosine is re-planned over the new total instead of the old one.
+            for _ in range(checkpoint.epoch):
+                self.scheduler.step()
         mg.random.set_state(checkpoint.rng_state["minigrad"])
         self.epoch = checkpoint.epoch
         self.history = list(checkpoint.history)
@@ -297,7 +301,7 @@ class Trainer:
         return metrics
 
     def evaluate(self, images, labels):
-        return evaluate_model(self.model, images, labels, self.settings.batch_size)
+        return evaluate_model(self.model, images, labels)
 
     # ----- the run folder -------------------------------------------------------------------------
     def checkpoint(self):

@@ -87,9 +87,10 @@ def test_interpolate_nearest(rng, scale):
 
 
 def test_float32_in_float32_out(rng):
-    x = mg.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
-    w = mg.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
-    for y in [F.conv2d(x, w), F.conv_transpose2d(x, mg.tensor(rng.standard_normal((2, 3, 3, 3)))),
+    x = mg.tensor(rng.standard_normal((1, 2, 5, 5)), dtype=np.float32, requires_grad=True)
+    w = mg.tensor(rng.standard_normal((3, 2, 3, 3)), dtype=np.float32, requires_grad=True)
+    wt = mg.tensor(rng.standard_normal((2, 3, 3, 3)), dtype=np.float32)
+    for y in [F.conv2d(x, w), F.conv_transpose2d(x, wt),
               F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.interpolate(x, 2)]:
         assert y.dtype == np.float32
     F.conv2d(x, w).sum().backward()

@@ -169,7 +169,7 @@ class TwoLayer(nn.Module):
         self.blocks = [nn.Linear(hidden, hidden), nn.ReLU()]
         self.heads = {"mu": nn.Linear(hidden, 2), "logvar": nn.Linear(hidden, 2)}
         self.bn = nn.BatchNorm1d(hidden)
-        self.scale = nn.Parameter(np.ones(1))
+        self.scale = nn.Parameter(np.ones(1, np.float32))
         self.drop = nn.Dropout(0.5)
 
     def forward(self, x):
@@ -206,7 +206,7 @@ def test_train_eval_and_zero_grad():
     assert model.eval() is model and not any(m.training for m in model.modules())
     model.train()
     assert all(m.training for m in model.modules())
-    model(mg.tensor(np.random.default_rng(0).standard_normal((4, 5)))).sum().backward()
+    model(mg.tensor(np.random.default_rng(0).standard_normal((4, 5)), dtype=np.float32)).sum().backward()
     assert all(p.grad is not None for n, p in model.named_parameters() if "logvar" not in n)
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
@@ -215,7 +215,7 @@ def test_train_eval_and_zero_grad():
 def test_state_dict_round_trip_is_exact_and_pickles():
     mg.random.seed(1)
     a, b = TwoLayer(), TwoLayer()
-    x = mg.tensor(np.random.default_rng(0).standard_normal((6, 5)))
+    x = mg.tensor(np.random.default_rng(0).standard_normal((6, 5)), dtype=np.float32)
     a.train()
     a(x)  # moves BatchNorm's running statistics
     state = pickle.loads(pickle.dumps(a.state_dict()))
@@ -292,7 +292,7 @@ def test_random_state_makes_masks_reproducible():
 
 def test_gaussian_noise_in_training():
     mg.random.seed(0)
-    x = mg.tensor(np.zeros((100, 100)))
+    x = mg.tensor(np.zeros((100, 100), np.float32))
     y = nn.GaussianNoise(0.5)(x)
     assert y.dtype == np.float32
     assert abs(y.data.mean()) < 0.02 and abs(y.data.std() - 0.5) < 0.02
@@ -339,7 +339,7 @@ def test_fans():
 
 def test_init_scales():
     mg.random.seed(0)
-    w = mg.tensor(np.zeros((400, 300)))
+    w = mg.tensor(np.zeros((400, 300), np.float32))
     assert np.abs(nn.init.xavier_uniform_(w).data).max() <= math.sqrt(6 / 700)
     assert abs(nn.init.xavier_normal_(w).data.std() - math.sqrt(2 / 700)) < 0.002
     bound = math.sqrt(3) * math.sqrt(2) / math.sqrt(300)

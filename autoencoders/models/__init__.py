@@ -70,3 +70,4 @@ from . import dense  # noqa: E402,F401
 
 __all__ = ["MODELS", "Autoencoder", "ConfigError", "Option", "build_model", "describe_models",
            "evaluating", "get_model_class", "register"]
+from . import linear  # noqa: E402,F401

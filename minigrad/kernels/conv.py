@@ -353,7 +353,7 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
         raise ValueError(f"conv2d_backward_input: gy {gy.shape} has {O} channels, weight {w.shape} has {w.shape[0]}")
     eHo, eWo = _out_hw(H, W, KH, KW, s, p, d, (N, C, H, W), w.shape, "conv2d_backward_input")
     if (eHo, eWo) != (Ho, Wo):
-        raise ValueError(f"conv2d_backward_input: gy spatial size {gy.shape[2:]} does not match input {(H, W)} "
+        raise ValueError(f"conv2d_backward_input: gy {gy.shape} does not match input {(H, W)} "
                          f"with kernel {w.shape[2:]}, stride {s}, padding {p}, dilation {d} (expects {(eHo, eWo)})")
     dx = np.empty((N, C, H, W), gy.dtype)
     if dx.size == 0:

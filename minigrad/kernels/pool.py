@@ -199,7 +199,7 @@ def max_pool2d_forward(x, kernel, stride=None, padding=0):
     y = np.empty((N, C, Ho, Wo), x.dtype)
     idx = np.empty((N, C, Ho, Wo), np.int64)
     if y.size:
-        _maxpool_fwd(np.ascontiguousarray(x), y, k[0], k[1], s[0], s[1], p[0], p[1])
+        _maxpool_fwd(np.ascontiguousarray(x), y, idx, k[0], k[1], s[0], s[1], p[0], p[1])
     return y, idx
 
 

@@ -118,6 +118,26 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
+    def to(self, dtype):
+        """Convert every parameter and floating-point buffer to ``dtype``, in place; return self.
+
+        ``model.to(np.float64)`` before a finite-difference gradient check. Gradients are
+        dropped (they belonged to the old arrays); an optimizer made before holds the old
+        moments, so make it after converting.
+        """
+        dtype = np.dtype(dtype)
+        if dtype not in dtypes.FLOAT_DTYPES:
+            raise TypeError(f"Module.to: parameters must be a float dtype, got {dtype}")
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+            p.grad = None
+        for module in self.modules():
+            for name in module._buffer_names:
+                value = getattr(module, name)
+                if np.issubdtype(np.asarray(value).dtype, np.floating):
+                    setattr(module, name, np.asarray(value).astype(dtype))
+        return self
+
     # ----- saving and loading ---------------------------------------------------
     def state_dict(self):
         """OrderedDict name -> ndarray (a copy) of every parameter and buffer."""

@@ -1,0 +1,201 @@
+"""The trainer: learning, determinism, resuming, crashes and the NaN guard."""
+import io
+
+import numpy as np
+import pytest
+
+from autoencoders.checkpoint import load_checkpoint
+from autoencoders.models import ConfigError
+from autoencoders.train import (LAST, METRICS, ProgressBar, Trainer, TrainingDiverged, TrainSettings,
+                                check_finite, load_training_data, read_metrics)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """256 training and 64 validation images of the embedded digits."""
+    return load_training_data(TrainSettings(limit=256, val_fraction=0.2))
+
+
+def settings(**changes):
+    base = dict(epochs=2, batch_size=32, limit=256, val_fraction=0.2,
+                model_config={"hidden": 32, "code": 4})
+    base.update(changes)
+    return TrainSettings(**base)
+
+
+def parameters(trainer):
+    return {name: p.data.copy() for name, p in trainer.model.named_parameters()}
+
+
+def assert_same_parameters(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+
+
+class Stop(Exception):
+    pass
+
+
+def stop_at(epoch, batch):
+    def callback(trainer, e, b):
+        if (e, b) == (epoch, batch):
+            raise Stop
+    return callback
+
+
+def test_training_lowers_the_loss_and_writes_the_run(tmp_path, data):
+    trainer = Trainer(settings(epochs=3), tmp_path, quiet=True, data=data)
+    history = trainer.fit()
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert history[-1]["val_loss"] < history[0]["val_loss"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    records = read_metrics(tmp_path / METRICS)
+    assert records == history
+    for key in ("epoch", "train_loss", "val_loss", "seconds", "images_per_s", "lr", "train_bce", "val_bce"):
+        assert key in records[0]
+    last = load_checkpoint(tmp_path / LAST)
+    assert last.epoch == 3 and last.model_name == "dense" and last.history == history
+    best = load_checkpoint(tmp_path / "best.npz")
+    assert best.epoch == min(history, key=lambda r: r["val_loss"])["epoch"]
+
+
+def test_float32_throughout(tmp_path, data):
+    trainer = Trainer(settings(epochs=1), tmp_path, quiet=True, data=data)
+    trainer.fit()
+    assert all(p.dtype == np.float32 for p in trainer.model.parameters())
+
+
+def test_same_seed_same_run_other_seed_other_run(tmp_path, data):
+    runs = []
+    for i, seed in enumerate((5, 5, 6)):
+        trainer = Trainer(settings(seed=seed), tmp_path / str(i), quiet=True, data=data)
+        trainer.fit()
+        runs.append(parameters(trainer))
+    assert_same_parameters(runs[0], runs[1])
+    assert not np.array_equal(runs[0]["encoder.0.weight"], runs[2]["encoder.0.weight"])
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"optimizer": "sgd", "lr": 0.05, "schedule": "step", "lr_step": 1, "lr_gamma": 0.5},
+    {"optimizer": "adamw", "weight_decay": 0.01, "schedule": "cosine", "clip_grad_norm": 5.0},
+])
+def test_resume_is_bit_identical(tmp_path, data, changes):
+    straight = Trainer(settings(epochs=3, **changes), tmp_path / "straight", quiet=True, data=data)
+    straight.fit()
+
+    first = Trainer(settings(epochs=1, **changes), tmp_path / "resumed", quiet=True, data=data)
+    first.fit()
+    resumed = Trainer.resume(tmp_path / "resumed", epochs=3, quiet=True, data=data)
+    assert resumed.epoch == 1
+    resumed.fit()
+
+    assert_same_parameters(parameters(straight), parameters(resumed))
+    assert [r["lr"] for r in resumed.history] == [r["lr"] for r in straight.history]
+    assert read_metrics(tmp_path / "resumed" / METRICS)[-1]["val_loss"] == straight.history[-1]["val_loss"]
+
+
+def test_a_run_killed_mid_epoch_resumes_exactly(tmp_path, data):
+    straight = Trainer(settings(), tmp_path / "straight", quiet=True, data=data)
+    straight.fit()
+
+    killed = Trainer(settings(), tmp_path / "killed", quiet=True, data=data, callback=stop_at(2, 3))
+    with pytest.raises(Stop):
+        killed.fit()
+    saved = load_checkpoint(tmp_path / "killed" / LAST)
+    assert saved.epoch == 1                       # the last complete epoch
+    assert len(read_metrics(tmp_path / "killed" / METRICS)) == 1
+
+    resumed = Trainer.resume(tmp_path / "killed", quiet=True, data=data)
+    resumed.fit()
+    assert_same_parameters(parameters(straight), parameters(resumed))
+
+
+def test_a_crash_while_saving_leaves_the_last_checkpoint(tmp_path, data, monkeypatch):
+    from autoencoders import checkpoint
+
+    trainer = Trainer(settings(epochs=2), tmp_path, quiet=True, data=data)
+    real_savez = checkpoint.np.savez
+
+    def crash_in_epoch_2(f, **arrays):
+        if trainer.epoch == 2:
+            f.write(b"half a file")
+            raise KeyboardInterrupt   # the user pressed Ctrl-C at the worst moment
+        real_savez(f, **arrays)
+
+    monkeypatch.setattr(checkpoint.np, "savez", crash_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    monkeypatch.undo()
+    assert load_checkpoint(tmp_path / LAST).epoch == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "last.npz", "metrics.jsonl"]
+
+
+def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path, data):
+    saved_bytes = {}
+
+    def poison(trainer, epoch, batch):
+        if (epoch, batch) == (2, 1):
+            saved_bytes["last"] = (tmp_path / LAST).read_bytes()
+            trainer.model.decoder[2].bias.data[0] = np.nan   # the next loss is NaN
+
+    trainer = Trainer(settings(epochs=3), tmp_path, quiet=True, data=data, callback=poison)
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 2: the loss is nan"):
+        trainer.fit()
+    assert (tmp_path / LAST).read_bytes() == saved_bytes["last"]
+    assert load_checkpoint(tmp_path / LAST).epoch == 1
+    assert len(read_metrics(tmp_path / METRICS)) == 1
+
+
+def test_nan_guard_names_the_gradient():
+    import minigrad as mg
+
+    good = mg.tensor([1.0], requires_grad=True)
+    bad = mg.tensor([1.0], requires_grad=True)
+    good.grad, bad.grad = mg.tensor([0.5]), mg.tensor([np.inf])
+    loss = mg.tensor(2.0)
+    check_finite(loss, [("good", good)], 1, 1)
+    with pytest.raises(TrainingDiverged, match=r"epoch 3, batch 7: the gradient of decoder.bias"):
+        check_finite(loss, [("good", good), ("decoder.bias", bad)], 3, 7)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"lr": -1.0}, "learning rate must be > 0"),
+    ({"batch_size": 0}, "batch size must be >= 1"),
+    ({"epochs": 0}, "epochs must be >= 1"),
+    ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
+    ({"schedule": "linear"}, "unknown lr schedule"),
+    ({"model": "nope"}, "unknown model 'nope'; known models: dense"),
+    ({"model_config": {"code": 0}}, "option 'code' must be >= 1"),
+])
+def test_bad_settings_are_clear_errors(tmp_path, data, changes, message):
+    with pytest.raises(ConfigError, match=message):
+        Trainer(settings(**changes), tmp_path, quiet=True, data=data)
+
+
+def test_resume_needs_a_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        Trainer.resume(tmp_path)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    terminal = FakeTerminal()
+    bar = ProgressBar(1, 3, 10, stream=terminal, interval=0)
+    bar.update(4, 0.5, 1234.0)
+    bar.close()
+    assert terminal.getvalue().startswith("\repoch 1/3  batch 4/10  loss 0.5000  1,234 img/s")
+
+    pipe = io.StringIO()
+    bar = ProgressBar(1, 3, 10, stream=pipe, interval=0)
+    bar.update(4, 0.5, 1234.0)
+    bar.close()
+    assert pipe.getvalue() == ""
+    quiet = FakeTerminal()
+    ProgressBar(1, 3, 10, stream=quiet, enabled=False, interval=0).update(1, 0.1, 1.0)
+    assert quiet.getvalue() == ""
