@@ -94,8 +94,7 @@ def build_parser():
     p = commands.add_parser("train", help="train a model",
                             description="Train a model. Each epoch writes OUT/last.npz, OUT/best.npz "
                             "(lowest validation loss) and a line of OUT/metrics.jsonl; at the end the "
-                            "figures are written to OUT.",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            "figures are written to OUT.")
     p.add_argument("--model", default=None, metavar="NAME",
                    help=f"model to train, one of: {', '.join(MODELS)} (default: {defaults.model})")
     p.add_argument("--set", dest="options", action="append", type=key_value, default=[],
@@ -171,6 +170,8 @@ def build_parser():
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint")
     p.add_argument("--n", type=positive_int, default=64, help="images to draw (default: 64)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draw (default: 0)")
+    p.add_argument("--label", type=non_negative_int, default=None,
+                   help="conditional models: the digit to draw (default: 0..9 in turn)")
     p.add_argument("--out", default=None, metavar="PNG",
                    help="output file (default: samples.png beside the checkpoint)")
     p.set_defaults(run=cmd_sample)
@@ -236,8 +237,11 @@ def cmd_train(args, log):
     try:
         trainer.fit()
     except KeyboardInterrupt:
-        log(f"interrupted; {out_dir / LAST} holds epoch {trainer.epoch}; continue with: "
-            f"{PROG} train --out {out_dir} --resume")
+        if (out_dir / LAST).is_file():
+            log(f"interrupted; {out_dir / LAST} holds epoch {load_checkpoint(out_dir / LAST).epoch}; "
+                f"continue with: {PROG} train --out {out_dir} --resume")
+        else:
+            log("interrupted before the first epoch ended; nothing was saved")
         return 130
     if not args.no_figures:
         paths = write_run_figures(trainer.model, trainer.history, trainer.val_images, trainer.val_labels,
@@ -278,15 +282,16 @@ def write_run_figures(model, history, images, labels, out_dir, seed=0):
     out_dir = Path(out_dir)
     paths = [loss_figure(history, out_dir / "loss_curves.png", model.name)]
     flat = model.input_kind == "flat"
-    x = images_as_input(images[:FIGURE_IMAGES], flat)
-    paths.append(figures.plot_reconstructions(x, model.reconstruct(x), out_dir / "reconstructions.png",
+    x, y = images_as_input(images[:FIGURE_IMAGES], flat), labels[:FIGURE_IMAGES]
+    paths.append(figures.plot_reconstructions(x, model.reconstruct(x, y), out_dir / "reconstructions.png",
                                               title=f"{model.name}: reconstructions"))
-    x = images_as_input(images[:CODE_IMAGES], flat)
-    paths.append(figures.plot_codes(model.embed(x), labels[:CODE_IMAGES], out_dir / "codes.png",
-                                    title=None))
+    x, y = images_as_input(images[:CODE_IMAGES], flat), labels[:CODE_IMAGES]
+    paths.append(figures.plot_codes(model.embed(x, y), y, out_dir / "codes.png"))
     if model.can_sample:
-        samples = model.sample(64, np.random.default_rng(seed))
-        paths.append(figures.plot_images(samples, out_dir / "samples.png", title=f"{model.name}: samples"))
+        ncols = 10 if model.needs_labels else 8   # conditional: one column per digit
+        samples = model.sample(8 * ncols, np.random.default_rng(seed), sample_labels(model, 8 * ncols))
+        paths.append(figures.plot_images(samples, out_dir / "samples.png", ncols=ncols,
+                                         title=f"{model.name}: samples"))
     return paths
 
 
@@ -295,6 +300,16 @@ def loss_figure(history, path, model_name=""):
     return figures.plot_loss_curves(epochs, [r["train_loss"] for r in history],
                                     [r["val_loss"] for r in history], path,
                                     title=f"{model_name} loss".strip(), ylabel="loss per image")
+
+
+def sample_labels(model, n, label=None):
+    """Labels for the samples of a conditional model (None for the others):
+    ``label`` n times, or 0, 1, ..., 9, 0, 1, ... (one row of the grid per pass)."""
+    if not model.needs_labels:
+        return None
+    if label is not None:
+        return np.full(n, label, dtype=np.int64)
+    return np.arange(n, dtype=np.int64) % model.config.get("classes", 10)
 
 
 def images_as_input(images, flat):
@@ -336,10 +351,10 @@ def cmd_evaluate(args, log):
 
 def cmd_reconstruct(args, log):
     model, checkpoint = load_for_command(args)
-    _, images, _ = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n)
+    _, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n)
     x = images_as_input(images, model.input_kind == "flat")
     out = args.out or Path(args.checkpoint).parent / "reconstructions.png"
-    log(str(figures.plot_reconstructions(x, model.reconstruct(x), out,
+    log(str(figures.plot_reconstructions(x, model.reconstruct(x, labels), out,
                                          title=f"{model.name}: reconstructions")))
     return 0
 
@@ -351,8 +366,10 @@ def cmd_sample(args, log):
         raise UsageError(f"model {model.name!r} is not generative, it cannot sample; models that can: "
                          f"{', '.join(generative) or 'none yet'}")
     out = args.out or Path(args.checkpoint).parent / "samples.png"
-    samples = model.sample(args.n, np.random.default_rng(args.seed))
-    log(str(figures.plot_images(samples, out, title=f"{model.name}: samples")))
+    samples = model.sample(args.n, np.random.default_rng(args.seed),
+                           sample_labels(model, args.n, args.label))
+    title = f"{model.name}: samples" + (f" of digit {args.label}" if args.label is not None else "")
+    log(str(figures.plot_images(samples, out, ncols=10 if model.needs_labels else 8, title=title)))
     return 0
 
 
@@ -372,7 +389,7 @@ def cmd_plot(args, log):
         model, checkpoint = load_model(checkpoint_path)
         _, images, labels = load_split(checkpoint, "test", data_dir=args.data_dir, limit=CODE_IMAGES)
         x = images_as_input(images, model.input_kind == "flat")
-        paths.append(figures.plot_codes(model.embed(x), labels, out_dir / "codes.png"))
+        paths.append(figures.plot_codes(model.embed(x, labels), labels, out_dir / "codes.png"))
     for path in paths:
         log(str(path))
     return 0
@@ -391,7 +408,7 @@ def cmd_models(args, log):
         for key, option in d["options"].items():
             default = option["default"]
             shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-            print(f"    --set {key}={shown:<10} {option['help']}")
+            print(f"    {f'--set {key}={shown}':<28} {option['help']}")
     return 0
 
 

@@ -24,7 +24,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -185,13 +185,14 @@ class Trainer:
 
     def __init__(self, settings, out_dir, quiet=False, callback=None, data=None, log=None):
         settings.check()
-        self.settings = settings
         self.out_dir = Path(out_dir)
         self.quiet, self.callback = quiet, callback
         self.log = log or (lambda message: print(message, file=sys.stderr))
 
         mg.random.seed(settings.seed)  # weight initialization draws from it
         self.model = build_model(settings.model, **settings.model_config)
+        # keep the model's full, converted config ('4' from the command line becomes 4)
+        self.settings = settings = replace(settings, model_config=dict(self.model.config))
         self.optimizer = make_optimizer(settings, self.model.parameters())
         self.scheduler = make_scheduler(settings, self.optimizer)
 
@@ -240,6 +241,8 @@ class Trainer:
         """Train up to ``settings.epochs``; return the history (one dict per epoch)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.rewrite_metrics()  # the checkpoint's history is the truth; drop lines after it
+        if self.epoch == 0 and hasattr(self.model, "prepare"):  # e.g. greedy layer-wise pretraining
+            self.model.prepare(self.batches.images, log=None if self.quiet else self.log)
         for epoch in range(self.epoch + 1, self.settings.epochs + 1):
             start = time.perf_counter()
             lr = current_lr(self.optimizer)

@@ -17,12 +17,14 @@ def conv2d(x, w, s, p):
     return y.reshape(x.shape[0], Ho, Wo, O).transpose(0, 3, 1, 2)
 
 
-def conv2d_backward(x, w, gy, s, p):
+def conv2d_backward(x, w, gy, s, p, need_dx=True, need_dw=True):
     N, C, H, W = x.shape
     O, _, k, _ = w.shape
     cols, Ho, Wo = _cols(x, k, s, p)
     g2 = gy.transpose(0, 2, 3, 1).reshape(-1, O)
-    dw = (g2.T @ cols).reshape(w.shape)
+    dw = (g2.T @ cols).reshape(w.shape) if need_dw else None
+    if not need_dx:
+        return None, dw
     dcols = (g2 @ w.reshape(O, -1)).reshape(N, Ho, Wo, C, k, k)
     dxp = np.zeros((N, C, H + 2 * p, W + 2 * p), x.dtype)
     for a in range(k):
@@ -37,11 +39,11 @@ def conv_transpose2d(x, w, s, p, op):
     k = w.shape[2]
     Ho = (H - 1) * s - 2 * p + k + op
     dummy = np.empty((N, w.shape[1], Ho, Ho), x.dtype)
-    dx, _ = conv2d_backward(dummy, w, x, s, p)
+    dx, _ = conv2d_backward(dummy, w, x, s, p, need_dw=False)
     return dx
 
 
 def conv_transpose2d_backward(x, w, gy, s, p):
     dx = conv2d(gy, w, s, p)
-    _, dw = conv2d_backward(gy, w, x, s, p)
+    _, dw = conv2d_backward(gy, w, x, s, p, need_dx=False)
     return dx, dw

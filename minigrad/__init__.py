@@ -7,6 +7,10 @@
     >>> x.grad
     tensor([2., 4., 6.], dtype=float32)
 """
+# The kernels package first: it sets thread-pool variables that OpenBLAS and
+# OpenMP read when they load (see minigrad/kernels/_numba_setup.py).
+from . import kernels  # noqa: I001
+
 import numpy as _np
 
 from . import ops

@@ -138,6 +138,26 @@ def test_resume_errors(trained, tmp_path, capsys):
     one_line_error(capsys, "--set options differ")
 
 
+def test_ctrl_c_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    from autoencoders import train
+
+    def interrupt(trainer, epoch, batch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    real_init = train.Trainer.__init__
+
+    def init_with_callback(self, *args, **kwargs):
+        real_init(self, *args, **{**kwargs, "callback": interrupt})
+
+    monkeypatch.setattr(train.Trainer, "__init__", init_with_callback)
+    assert run(["train", "--out", str(tmp_path), "--epochs", "3", "--limit", "64",
+                "--set", "hidden=8", "--set", "code=2"]) == 130
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'last.npz'} holds epoch 1; continue with: autoencoders train --out" in err
+    assert load_checkpoint(tmp_path / "last.npz").epoch == 1
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow we are provoking
 def test_a_diverging_run_exits_1(tmp_path, capsys):
     assert run(["train", "--out", str(tmp_path), "--epochs", "1", "--lr", "1e30", "--optimizer", "sgd",

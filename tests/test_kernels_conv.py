@@ -63,7 +63,9 @@ def test_conv_transpose2d(case, data):
     w = rng.standard_normal((Cin, Cout // G) + k).astype(dt)
     Hout = K.conv_transpose_output_size(H, k[0], s[0], p[0], op[0], d[0])
     Wout = K.conv_transpose_output_size(W, k[1], s[1], p[1], op[1], d[1])
-    if Hout < 1 or Wout < 1 or K.conv_output_size(Hout, k[0], s[0], p[0], d[0]) != H:
+    # output_padding that the matching conv2d would not map back to (H, W) is rejected (documented limit)
+    if Hout < 1 or Wout < 1 or K.conv_output_size(Hout, k[0], s[0], p[0], d[0]) != H \
+            or K.conv_output_size(Wout, k[1], s[1], p[1], d[1]) != W:
         with pytest.raises(ValueError):
             K.conv_transpose2d_forward(x, w, s, p, op, d, G)
         return

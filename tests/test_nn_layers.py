@@ -277,6 +277,8 @@ def test_dropout_in_training():
     y.backward(np.ones(y.shape))
     np.testing.assert_array_equal(x.grad.data, y.data)  # dy/dx = mask / (1 - p)
     assert np.all(nn.Dropout(1.0)(x).data == 0) and nn.Dropout(0.0)(x) is x
+    assert mg.nn.functional.dropout(x, 0.5, training=False) is x
+    assert np.any(mg.nn.functional.dropout(x, 0.5).data == 0)
 
 
 def test_random_state_makes_masks_reproducible():

@@ -64,10 +64,20 @@ def describe_models():
     return described
 
 
+__all__ = ["MODELS", "Autoencoder", "ConfigError", "Option", "build_model", "describe_models",
+           "evaluating", "get_model_class", "register"]
+
+
 # ----- the models: each module registers its classes; the import order is the
 # order `autoencoders models` lists them in. Add new model modules here. --------
 from . import dense  # noqa: E402,F401
 
-__all__ = ["MODELS", "Autoencoder", "ConfigError", "Option", "build_model", "describe_models",
-           "evaluating", "get_model_class", "register"]
 from . import linear  # noqa: E402,F401
+from . import conv  # noqa: E402,F401
+from . import recurrent  # noqa: E402,F401
+from . import vae  # noqa: E402,F401
+from . import cvae  # noqa: E402,F401
+from . import deep  # noqa: E402,F401
+from . import denoising  # noqa: E402,F401
+from . import sparse  # noqa: E402,F401
+from . import contractive  # noqa: E402,F401

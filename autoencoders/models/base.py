@@ -112,7 +112,8 @@ class Autoencoder(Module):
         input_kind: 'flat' for x of shape (B, 784), 'image' for (B, 1, 28, 28).
         output_is_logits: True if ``forward`` returns logits (pixel = sigmoid of
             them), False if it returns pixel values directly.
-        needs_labels: True if ``loss`` (and ``sample``) use the digit labels.
+        needs_labels: True if the model reads the digit labels (in ``loss``,
+            ``reconstruct``, ``embed`` and ``sample``); others ignore them.
         can_sample: True if ``sample`` draws new images (generative models).
     """
     name = None
@@ -152,15 +153,19 @@ class Autoencoder(Module):
         return bce, {"loss": bce.item(), "bce": bce.item()}
 
     # ----- helpers built on the parts above (no gradients, numpy out) ----------
-    def reconstruct(self, x):
-        """Reconstructions of x as a numpy array in [0, 1], shaped like x."""
+    def reconstruct(self, x, labels=None):
+        """Reconstructions of x as a numpy array in [0, 1], shaped like x.
+
+        ``labels`` (used by models with ``needs_labels``, ignored by the others)
+        lets callers treat every model alike.
+        """
         with evaluating(self):
             out = self(as_tensor(x)).data
         if self.output_is_logits:
             return _sigmoid(out)
         return np.clip(out, 0.0, 1.0)
 
-    def embed(self, x):
+    def embed(self, x, labels=None):
         """The codes of x as a numpy array (B, code width), for plots.
 
         Models whose ``encode`` returns more than the code (a VAE returns the
@@ -169,8 +174,9 @@ class Autoencoder(Module):
         with evaluating(self):
             return self.encode(as_tensor(x)).data
 
-    def sample(self, n, rng):
-        """n new images in [0, 1] drawn with the numpy Generator ``rng``."""
+    def sample(self, n, rng, labels=None):
+        """n new images in [0, 1] drawn with the numpy Generator ``rng``
+        (conditional models draw the digits ``labels``, n ints)."""
         raise NotImplementedError(f"model {self.name!r} is not generative; it cannot sample")
 
 

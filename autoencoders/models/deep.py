@@ -147,45 +147,54 @@ def pretrain_greedy(model, images, epochs, batch_size=64, lr=1e-3, log=None):
     """Train each layer pair of ``model`` (a DeepAutoencoder) as a shallow autoencoder, bottom up.
 
     images: uint8 (N, 28, 28) / (N, 784), or floats in [0, 1] of shape (N, input_size).
-    Pair i learns to rebuild h_i (h_0 = the images) from itself through h_{i+1}:
-        i = 0:  Bernoulli NLL of the pixels (the deep model's own loss), nats per image
-        i > 0:  squared error sum_j (g_ij - h_ij)^2 per sample, mean over the batch
-    with Adam(lr) for ``epochs`` passes in shuffled mini-batches (order drawn from
-    minigrad.random, so a seeded run is reproducible); then h_{i+1} = encoder layer i (h_i)
-    is computed for all images and the next pair starts. The other layers do not move.
+    Pair 0 learns to rebuild the images; then h_1 = encoder layer 0 (images) is computed
+    for all images and pair 1 learns to rebuild h_1, and so on (``pretrain_layer``).
     Returns the mean training loss of the last epoch of each pair.
     """
-    dtype = model.encoder[0].weight.dtype
-    h = _as_rows(images, dtype)
+    h = _as_rows(images, model.encoder[0].weight.dtype)
     if h.shape[1] != model.sizes[0]:
-        raise ValueError(f"pretrain_greedy: images have {h.shape[1]} pixels, the model takes {model.sizes[0]}")
+        raise ValueError(f"pretrain_greedy: images have {h.shape[1]} pixels, "
+                         f"the model takes {model.sizes[0]}")
+    final_losses = []
+    for i in range(model.depth):
+        final_losses.append(pretrain_layer(model, i, h, epochs, batch_size, lr, log))
+        with mg.no_grad():  # the codes of this layer are the next pair's data
+            h = np.concatenate([model.encode_layer(i, mg.Tensor(h[s:s + 1024])).data
+                                for s in range(0, len(h), 1024)])
+    return final_losses
+
+
+def pretrain_layer(model, i, h, epochs, batch_size=64, lr=1e-3, log=None):
+    """Train layer pair i alone to rebuild h (N, sizes[i]), the codes of the layers below it.
+
+    Loss of the shallow autoencoder h -> encoder layer i -> decoder layer i:
+        i = 0:  Bernoulli NLL of the pixels (the deep model's own loss), nats per image
+        i > 0:  squared error sum_j (g_j - h_j)^2 per sample, mean over the batch
+    Adam(lr) over this pair's parameters only, ``epochs`` passes in shuffled mini-batches
+    (the order drawn from minigrad.random, so a seeded run is reproducible).
+    Returns the mean training loss of the last epoch.
+    """
     n = len(h)
     was_training = model.training
     model.train()
-    final_losses = []
-    for i in range(model.depth):
-        optimizer = optim.Adam(model.layer_parameters(i), lr=lr)
-        for epoch in range(1, epochs + 1):
-            order = mg.random.generator().permutation(n)
-            total = 0.0
-            for start in range(0, n, batch_size):
-                target = mg.Tensor(h[order[start:start + batch_size]])
-                out = model.decode_layer(i, model.encode_layer(i, model.pretrain_input(target, i)))
-                if i == 0:
-                    loss = bernoulli_nll(out, target)
-                else:
-                    diff = out - target
-                    loss = (diff * diff).sum() / target.shape[0]
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * target.shape[0]
-            if log is not None:
-                log(f"pretraining layer {i + 1}/{model.depth} ({model.sizes[i]} -> {model.sizes[i + 1]}), "
-                    f"epoch {epoch}/{epochs}: loss {total / n:.4f}")
-        final_losses.append(total / n)
-        with mg.no_grad():  # the codes of this layer are the next pair's data
-            h = np.concatenate([model.encode_layer(i, mg.Tensor(h[s:s + 1024])).data
-                                for s in range(0, n, 1024)])
+    optimizer = optim.Adam(model.layer_parameters(i), lr=lr)
+    for epoch in range(1, epochs + 1):
+        order = mg.random.generator().permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            target = mg.Tensor(h[order[start:start + batch_size]])
+            out = model.decode_layer(i, model.encode_layer(i, model.pretrain_input(target, i)))
+            if i == 0:
+                loss = bernoulli_nll(out, target)
+            else:
+                diff = out - target
+                loss = (diff * diff).sum() / target.shape[0]
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * target.shape[0]
+        if log is not None:
+            log(f"pretraining layer {i + 1}/{model.depth} ({model.sizes[i]} -> {model.sizes[i + 1]}), "
+                f"epoch {epoch}/{epochs}: loss {total / n:.4f}")
     model.train(was_training)
-    return final_losses
+    return total / n

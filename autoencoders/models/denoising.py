@@ -27,18 +27,22 @@ CORRUPTIONS = ("gaussian", "masking", "salt_pepper", "dropout")
 
 
 def corrupt(x, kind, level, rng):
-    """A corrupted copy of the array x (same shape and dtype; x is not changed).
+    """A corrupted copy of the float array x (same shape and dtype; x is not changed).
 
+    x: pixels as floats in [0, 1] (convert uint8 images with ``data.to_float`` first);
     kind: one of CORRUPTIONS; level: the noise level p (see the module docstring);
     rng: a numpy Generator. Pixel values are not clipped (gaussian noise may leave [0, 1]).
     """
     x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"corrupt: x must hold floats in [0, 1], got {x.dtype} "
+                        "(scale uint8 images with autoencoders.data.to_float)")
     if kind not in CORRUPTIONS:
         raise ValueError(f"corrupt: unknown corruption {kind!r}; choose from {', '.join(CORRUPTIONS)}")
     if level < 0 or (kind != "gaussian" and level >= 1):
-        raise ValueError(f"corrupt: the {kind} level must be in {'[0, inf)' if kind == 'gaussian' else '[0, 1)'}"
-                         f", got {level}")
-    one = x.dtype.type(1) if np.issubdtype(x.dtype, np.floating) else 1.0
+        allowed = "[0, inf)" if kind == "gaussian" else "[0, 1)"
+        raise ValueError(f"corrupt: the {kind} level must be in {allowed}, got {level}")
+    one = x.dtype.type(1)
     if kind == "gaussian":
         return x + (level * rng.standard_normal(x.shape)).astype(x.dtype)
     hit = rng.random(x.shape) < level           # the pixels to corrupt, each with probability p
@@ -52,7 +56,7 @@ def corrupt(x, kind, level, rng):
 
 @register("denoising")
 class DenoisingAutoencoder(DeepAutoencoder):
-    """Denoising autoencoder: rebuilds clean x from a corrupted copy (gaussian, masking, salt_pepper, dropout)."""
+    """Denoising autoencoder: rebuilds the clean x from a corrupted copy (noise in training only)."""
 
     options = {
         **DeepAutoencoder.options,

@@ -66,12 +66,11 @@ class VAE(Autoencoder):
     }
     input_kind = "flat"   # 'image' when arch='conv' (set per instance)
     can_sample = True
-    condition_width = 0   # extra inputs of encoder and decoder (the CVAE's one-hot label)
 
     def __init__(self, **config):
         super().__init__(**config)
         c = self.config
-        latent, hidden, extra = c["latent"], c["hidden"], self.condition_width
+        latent, hidden, extra = c["latent"], c["hidden"], self.condition_width()
         size = c["image_size"]
         if c.get("arch", "mlp") == "conv":
             check_conv_config(c)
@@ -87,15 +86,17 @@ class VAE(Autoencoder):
                                          nn.Linear(hidden, pixels))
         self.to_mu = nn.Linear(hidden, latent)
         self.to_logvar = nn.Linear(hidden, latent)
-        if c["likelihood"] == "gaussian":
+        if c["likelihood"] == "gaussian" and c["variance"] == "learned":
             start = np.full(self.image_shape, 2 * math.log(c["sigma"]))
-            if c["variance"] == "learned":
-                self.pixel_logvar = nn.Parameter(start)
-            else:
-                self.register_buffer("pixel_logvar", start.astype(np.float32))
+            self.pixel_logvar = nn.Parameter(start, dtype=np.float32)
 
-    # ----- conditioning (the identity here; the CVAE appends the one-hot label) --------
+    # ----- conditioning (nothing here; the CVAE appends the one-hot label) -------------
+    def condition_width(self):
+        """How many inputs the condition adds to the encoder's and the decoder's input."""
+        return 0
+
     def condition(self, t, labels):
+        """The encoder's or decoder's input t, with the condition appended (none: t)."""
         return t
 
     # ----- q(z|x) and p(x|z) ---------------------------------------------------------
@@ -125,13 +126,14 @@ class VAE(Autoencoder):
         axes = tuple(range(1, x.ndim))
         if self.config["likelihood"] == "bernoulli":
             return ops.sum(F.binary_cross_entropy_with_logits(logits, x, reduction="none"), axis=axes)
-        logvar = self.pixel_logvar
-        if isinstance(logvar, mg.Tensor):     # learned: keep it above the floor
-            logvar = ops.clip(logvar, MIN_LOGVAR, None)
-        else:
-            logvar = logvar.astype(x.dtype)
+        if self.config["variance"] == "learned":   # one per pixel, kept above the floor
+            logvar = ops.clip(self.pixel_logvar, MIN_LOGVAR, None)
+            inv_var = ops.exp(-logvar)
+        else:                                      # fixed: the same number for every pixel
+            logvar = 2 * math.log(self.config["sigma"])
+            inv_var = math.exp(-logvar)
         diff = x - ops.sigmoid(logits)
-        per_pixel = (LOG_2PI + logvar + diff * diff * ops.exp(-logvar)) * 0.5
+        per_pixel = (LOG_2PI + logvar + diff * diff * inv_var) * 0.5
         return ops.sum(per_pixel, axis=axes)
 
     # ----- the loss ------------------------------------------------------------------

@@ -447,6 +447,9 @@ def conv_transpose2d_forward(x, w, stride=(1, 1), padding=(0, 0), output_padding
     """y = conv_transpose2d(x, w): x (N, Cin, H, W), w (Cin, Cout/G, KH, KW) -> (N, Cout, Hout, Wout).
 
     Defined as the adjoint of conv2d (whose weight has the same layout): conv2d_backward_input(x, w, ...).
+    Limitation: an output_padding for which conv2d of the output size would not give back (H, W)
+    (possible only when output_padding >= stride, allowed by PyTorch when dilation > stride) raises
+    ValueError instead of returning extra zero rows/columns.
     """
     s, p, d, G = _check_params(stride, padding, dilation, groups)
     op = _pair(output_padding, "output_padding")

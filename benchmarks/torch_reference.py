@@ -1,0 +1,129 @@
+"""The same models in PyTorch, timed on the same data in the same session.
+
+PyTorch is optional and never a dependency of minigrad: this module is used
+only by the benchmarks, and only when ``import torch`` works. It exists so
+that "as fast as PyTorch" is a ratio measured on this machine, not a
+remembered number.
+
+    python benchmarks/torch_reference.py --data-dir ../shared/data/mnist --epochs 2
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _vae_mlp(torch):
+    nn = torch.nn
+
+    class VAE(nn.Module):
+        """784-400-20-400-784, ReLU: the PyTorch examples repository's VAE."""
+
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+            self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+        def forward(self, x):
+            h = torch.relu(self.fc1(x))
+            mu, logvar = self.fc21(h), self.fc22(h)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            return self.fc4(torch.relu(self.fc3(z))), mu, logvar
+
+    def loss(model, x):
+        logits, mu, logvar = model(x)
+        bce = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return (bce + kld) / x.shape[0]
+
+    return VAE(), loss, True
+
+
+def _conv_ae(torch):
+    nn = torch.nn
+
+    class ConvAE(nn.Module):
+        """Conv 1-16-32 with max pooling, a strided conv to 64 channels, and a
+        transposed-conv decoder back to 28x28 (the kernel benchmark's layers)."""
+
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(
+                nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU())
+            self.dec = nn.Sequential(
+                nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=0), nn.ReLU(),
+                nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1))
+
+        def forward(self, x):
+            return self.dec(self.enc(x))
+
+    def loss(model, x):
+        logits = model(x)
+        return nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+
+    return ConvAE(), loss, False
+
+
+MODELS = {"vae": _vae_mlp, "conv": _conv_ae}
+
+
+def seconds_per_epoch(name, images, epochs=2, batch_size=128, threads=2, seed=0):
+    """Train PyTorch's version of ``name`` with Adam(1e-3); seconds per epoch (median)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    model, loss_fn, flat = MODELS[name](torch)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = images.reshape(len(images), -1) if flat else images.reshape(len(images), 1, 28, 28)
+    data = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
+    rng = np.random.default_rng(seed)
+    times, last = [], None
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(data)))
+        start = time.perf_counter()
+        for i in range(0, len(data), batch_size):
+            x = data[order[i:i + batch_size]]
+            opt.zero_grad()
+            loss = loss_fn(model, x)
+            loss.backward()
+            opt.step()
+            last = loss.item()
+        times.append(time.perf_counter() - start)
+    return {"model": name, "seconds_per_epoch": float(np.median(times)), "epoch_seconds": times,
+            "last_batch_loss": last, "threads": threads, "torch": torch.__version__}
+
+
+def main(argv=None):
+    from autoencoders.data import load_dataset
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="directory with the MNIST IDX files (default: embedded 5k digits)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--models", default="vae,conv")
+    args = parser.parse_args(argv)
+    if not available():
+        raise SystemExit("PyTorch is not importable; install torch==2.13.0 to run this reference")
+    if args.data_dir:
+        images = load_dataset("mnist", data_dir=args.data_dir, split="train", download=False).images
+    else:
+        images = load_dataset("mnist-5k", split="train").images
+    images = images.astype(np.float32) / np.float32(255)
+    for name in args.models.split(","):
+        print(json.dumps(seconds_per_epoch(name, images, epochs=args.epochs)))
+
+
+if __name__ == "__main__":
+    main()
