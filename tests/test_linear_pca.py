@@ -28,20 +28,20 @@ def centred_low_rank(rng, n, d, k, top=(1.0, 2.0), rest=(0.0, 0.3)):
     return X - X.mean(axis=0)
 
 
-def train_linear(X, k, steps=800, lr=0.1, seed=0):
-    """A linear autoencoder (float64) fitted to all of X by full-batch Adam.
-
-    A constant rate converges here: as the gradient vanishes, so does Adam's step
-    (a decayed rate stops it early, before the small eigen-directions settle)."""
+def train_linear(X, k, seed=0):
+    """A linear autoencoder (float64) fitted to all of X: full-batch Adam gets close fast,
+    then gradient descent with momentum settles (Adam alone, near a minimum where the
+    gradient vanishes, takes occasional lr-sized steps that kick the loss back up)."""
     mg.random.seed(seed)
     model = build_model("linear", code=k, input_size=X.shape[1]).to(np.float64)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
     x = mg.tensor(X)
-    for _ in range(steps):
-        loss, _ = model.loss(x)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    for optimizer, steps in ((optim.Adam(model.parameters(), lr=0.05), 500),
+                             (optim.SGD(model.parameters(), lr=0.03, momentum=0.9), 300)):
+        for _ in range(steps):
+            loss, _ = model.loss(x)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     with mg.no_grad():
         final, metrics = model.loss(x)
     return model, final.item(), metrics
@@ -122,7 +122,7 @@ def test_linear_autoencoder_learns_pca_in_3d_to_2d():
     assert metrics["mse"] == pytest.approx(final / 3)
 
 
-@settings(max_examples=5)
+@settings(max_examples=5, deadline=None)
 @given(d=st.integers(3, 8), data=st.data(), seed=st.integers(0, 2**16))
 def test_linear_autoencoder_learns_pca_on_low_rank_data(d, data, seed):
     k = data.draw(st.integers(1, d - 1), label="k")

@@ -74,16 +74,10 @@ class DeepAutoencoder(Autoencoder):
         self.encoder = [nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(widths))]
         if self.config["tied"]:
             self.decoder_bias = [Parameter(np.zeros(sizes[i]), dtype=np.float32) for i in range(len(widths))]
-            decoder_weights = []
         else:
             self.decoder = [nn.Linear(sizes[i + 1], sizes[i]) for i in range(len(widths))]
-            decoder_weights = [layer.weight for layer in self.decoder]
-        for layer in self.encoder:
+        for layer in self.encoder + getattr(self, "decoder", []):
             init_weight(layer.weight, act)
-            nn.init.zeros_(layer.bias)
-        for weight in decoder_weights:
-            init_weight(weight, act)
-        for layer in getattr(self, "decoder", []):
             nn.init.zeros_(layer.bias)
 
     @property

@@ -1,0 +1,54 @@
+"""Features: is the code a good input for a classifier when labels are few?
+
+The autoencoder is trained without labels on all the training images. Then a
+linear classifier (apps/classifier.py: softmax regression on standardized
+features, trained with minigrad) is fit on the codes of only 100, 1,000 or all
+of the labelled training images (the same number of each digit) and scored on
+the test images. The same classifier, same labelled subset, is also fit on
+the raw pixels and on PCA codes of the same width (PCA fit on all training
+images, also without labels): the baselines of the same run.
+"""
+import numpy as np
+
+from ..pca import PCA
+from .classifier import train_and_score
+from .common import balanced_subset, embed, pixels
+
+LABEL_COUNTS = (100, 1000, None)   # None: all training labels
+
+
+def feature_spaces(model, train_images, test_images):
+    """{name: (train features, test features)}: the model's codes, PCA codes of the same
+    width, and pixels."""
+    if model.needs_labels:
+        raise ValueError(f"model {model.name!r} reads the label to encode; a classifier on its "
+                         "codes would be given the answer. Use an unconditional model")
+    codes_train, codes_test = embed(model, train_images), embed(model, test_images)
+    width = codes_train.shape[1]
+    pca = PCA(width).fit(pixels(train_images))
+    return {f"{model.name} code ({width})": (codes_train, codes_test),
+            f"PCA-{width}": (pca.transform(pixels(train_images)), pca.transform(pixels(test_images))),
+            "pixels (784)": (pixels(train_images), pixels(test_images))}
+
+
+def labelled_subset(labels, count, seed=0):
+    """Indices of ``count`` training examples, count // 10 of each digit (all if None)."""
+    if count is None or count >= len(labels):
+        return np.arange(len(labels))
+    classes = len(np.unique(labels))
+    return balanced_subset(labels, count // classes, seed)
+
+
+def feature_table(model, train_images, train_labels, test_images, test_labels,
+                  counts=LABEL_COUNTS, seed=0, **classifier_options):
+    """{'counts': [n used], 'accuracy': {space: [test accuracy per count]}}."""
+    spaces = feature_spaces(model, train_images, test_images)
+    train_labels = np.asarray(train_labels)
+    used, accuracy = [], {name: [] for name in spaces}
+    for count in counts:
+        index = labelled_subset(train_labels, count, seed)
+        used.append(len(index))
+        for name, (train_f, test_f) in spaces.items():
+            accuracy[name].append(train_and_score(train_f[index], train_labels[index], test_f,
+                                                  test_labels, seed=seed, **classifier_options))
+    return {"counts": used, "accuracy": accuracy}

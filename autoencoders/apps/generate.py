@@ -1,0 +1,72 @@
+"""Generate: new digits from a trained generative model.
+
+A VAE's prior is p(z) = N(0, I), so new images are decoded from z drawn from
+it (``model.sample``). A conditional VAE also takes the digit: one row of the
+grid per digit 0..9, each row decoded from fresh z with that label.
+
+The number next to the picture is the test log-likelihood, in nats per image
+(the unit of the models' training loss), against the plainest generative model
+of all: independent pixels, pixel j ~ Bernoulli(mean of pixel j over the
+training images),
+
+    -log p(x) = sum_j BCE(x_j, m_j) = -sum_j [x_j log m_j + (1 - x_j) log(1 - m_j)]
+
+For a VAE, -log p(x) is estimated with ``log_likelihood(x, k)`` (importance
+sampling with k draws; an upper bound on -log p(x) that tightens with k).
+Lower is better. For a CVAE the same is -log p(x | y), conditioned on the label.
+"""
+import numpy as np
+
+from .common import pixels
+
+DIGITS = 10
+
+
+class NotGenerative(ValueError):
+    """The model cannot draw new images (message says which models can)."""
+
+
+def check_generative(model):
+    if not model.can_sample:
+        raise NotGenerative(f"model {model.name!r} is not generative (it has no prior to sample "
+                            "from); use a checkpoint of a vae or cvae")
+
+
+def prior_samples(model, n, seed=0):
+    """n images (n, 784) in [0, 1] decoded from z ~ p(z). Conditional models draw the digits
+    0, 1, ..., 9, 0, 1, ... in turn."""
+    check_generative(model)
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % model.config.get("classes", DIGITS) if model.needs_labels else None
+    return pixels(model.sample(n, rng, labels))
+
+
+def class_grid(model, per_class=10, seed=0, classes=DIGITS):
+    """(classes * per_class, 784): row c of the grid holds ``per_class`` samples of digit c."""
+    check_generative(model)
+    if not model.needs_labels:
+        raise NotGenerative(f"model {model.name!r} is not conditional: it cannot be told which "
+                            "digit to draw; use a cvae checkpoint for one row per digit")
+    labels = np.repeat(np.arange(classes), per_class)
+    return pixels(model.sample(len(labels), np.random.default_rng(seed), labels))
+
+
+def independent_pixels_nll(train_images, test_images, eps=1e-3):
+    """-log p(x) per test image (numpy (N,)) under independent Bernoulli pixels with the
+    training means (clipped to [eps, 1 - eps] so a never-lit pixel does not cost infinity)."""
+    m = np.clip(pixels(train_images).astype(np.float64).mean(axis=0), eps, 1 - eps)
+    x = pixels(test_images).astype(np.float64)
+    return -(x * np.log(m) + (1 - x) * np.log(1 - m)).sum(axis=1)
+
+
+def model_nll(model, images, labels=None, k=50, batch_size=100):
+    """-log p(x) per image (numpy (N,)) of a VAE/CVAE, by importance sampling with k draws."""
+    check_generative(model)
+    from .common import model_input
+    x = model_input(model, images)
+    parts = []
+    for start in range(0, len(x), batch_size):
+        y = None if labels is None else np.asarray(labels)[start:start + batch_size]
+        kwargs = {"labels": y} if model.needs_labels else {}
+        parts.append(-model.log_likelihood(x[start:start + batch_size], k=k, **kwargs))
+    return np.concatenate(parts)

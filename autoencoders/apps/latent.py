@@ -1,0 +1,87 @@
+"""Latent space: where the codes of the test images lie, and what lies between them.
+
+Three pictures:
+
+* a scatter of the test codes, coloured by digit; codes wider than 2 are
+  projected onto their first two principal components (autoencoders.pca);
+* for a VAE with a 2-D latent, the decoded manifold: an n x n grid of z
+  values decoded to images. The grid is even in probability, not in z: each
+  coordinate runs through the normal quantiles Phi^-1(q), q = 0.05 .. 0.95,
+  so each cell covers the same prior mass (Kingma & Welling, 2014, fig. 4);
+* straight-line interpolation between the codes of two images,
+  z_t = (1 - t) z_a + t z_b, t = 0, 1/(steps-1), ..., 1, each z_t decoded.
+
+The number beside the scatter: how well the 2-D picture keeps the digits
+apart, as the share of each point's 10 nearest neighbours (in the 2-D
+picture) with its label, against the same for the first two principal
+components of the raw pixels.
+"""
+from statistics import NormalDist
+
+import numpy as np
+
+from ..pca import PCA
+from .common import decode, embed
+from .search import nearest_neighbours
+from ..metrics import precision_at_k
+
+
+def project_2d(codes):
+    """Codes (N, D) as 2-D points: as they are for D <= 2 (D = 1 gets a zero y), else
+    the coordinates on the first two principal components of these codes."""
+    codes = np.asarray(codes, dtype=np.float64).reshape(len(codes), -1)
+    if codes.shape[1] == 2:
+        return codes
+    if codes.shape[1] == 1:
+        return np.column_stack([codes[:, 0], np.zeros(len(codes))])
+    return PCA(2).fit(codes).transform(codes)
+
+
+def neighbourhood_agreement(points, labels, k=10):
+    """Share of each point's k nearest other points (Euclidean) that share its label."""
+    labels = np.asarray(labels)
+    index = nearest_neighbours(points, points, k + 1)[:, 1:]   # drop each point itself
+    return precision_at_k(labels[index], labels, [k])[k]
+
+
+def latent_grid_values(n=20, low=0.05, high=0.95):
+    """The n values Phi^-1(q) of the standard normal at n even steps q from low to high."""
+    return np.array([NormalDist().inv_cdf(q) for q in np.linspace(low, high, n)])
+
+
+def manifold(model, n=20, low=0.05, high=0.95):
+    """(n * n, 784) images decoded from a grid of 2-D latent values, row-major with z_1
+    along the columns (increasing) and z_2 down the rows (decreasing, as on a plot)."""
+    width = model.config.get("latent")
+    if not model.can_sample or width != 2:
+        raise ValueError(f"the manifold needs a VAE with a 2-D latent (train with --set latent=2); "
+                         f"this is a {model.name!r} with a {width or 'non-VAE'}-D code")
+    values = latent_grid_values(n, low, high)
+    z1, z2 = np.meshgrid(values, values[::-1])
+    return decode(model, np.column_stack([z1.ravel(), z2.ravel()]))
+
+
+def interpolate(model, image_a, image_b, steps=10, label=None):
+    """(steps, 784): decoded points on the straight line from the code of image_a to the
+    code of image_b (the first is decode(code_a), the last decode(code_b)).
+
+    Conditional models keep one label along the line (pass it: both images should show
+    that digit)."""
+    if steps < 2:
+        raise ValueError(f"interpolate: steps must be >= 2, got {steps}")
+    labels = None if label is None else np.array([label, label])
+    if model.needs_labels and label is None:
+        raise ValueError(f"model {model.name!r} is conditional: pass the label to interpolate with")
+    za, zb = embed(model, np.stack([np.asarray(image_a), np.asarray(image_b)]), labels)
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    codes = (1 - t) * za + t * zb
+    return decode(model, codes, None if label is None else np.full(steps, label))
+
+
+def interpolation_rows(model, images, labels, pairs, steps=10):
+    """Rows of interpolations, one per (i, j) index pair: (len(pairs) * steps, 784)."""
+    rows = []
+    for i, j in pairs:
+        label = labels[i] if model.needs_labels else None
+        rows.append(interpolate(model, images[i], images[j], steps, label))
+    return np.concatenate(rows)
