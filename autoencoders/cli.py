@@ -131,9 +131,9 @@ def build_parser():
     p.add_argument("--seed", type=non_negative_int, default=None,
                    help=f"seed of the weights and the data order; same seed, same run "
                    f"(default: {defaults.seed})")
-    p.add_argument("--val-fraction", type=positive_float, default=None,
-                   help=f"share of the training images held out for validation "
-                   f"(default: {defaults.val_fraction})")
+    p.add_argument("--val-fraction", type=non_negative_float, default=None,
+                   help=f"share of the training images held out for validation; 0 = train on all "
+                   f"of them, no validation, best.npz = last.npz (default: {defaults.val_fraction})")
     p.add_argument("--limit", type=non_negative_int, default=None, metavar="N",
                    help="use at most N training and N validation images, for quick checks; "
                    f"0 = all (default: {defaults.limit})")
@@ -190,6 +190,10 @@ def build_parser():
                             "as --set name=value).")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(run=cmd_models)
+
+    # the applications (generate, latent, denoise, anomaly, search, features, augment, report)
+    from .apps import commands as app_commands  # here, not at the top: it imports this module
+    app_commands.add_subparsers(commands)
     return parser
 
 
@@ -244,8 +248,10 @@ def cmd_train(args, log):
             log("interrupted before the first epoch ended; nothing was saved")
         return 130
     if not args.no_figures:
-        paths = write_run_figures(trainer.model, trainer.history, trainer.val_images, trainer.val_labels,
-                                  out_dir, seed=trainer.settings.seed)
+        # figures show validation images, or training images when there is no validation set
+        shown = ((trainer.val_images, trainer.val_labels) if len(trainer.val_images)
+                 else (trainer.batches.images[:1000], trainer.batches.labels[:1000]))
+        paths = write_run_figures(trainer.model, trainer.history, *shown, out_dir, seed=trainer.settings.seed)
         if not args.quiet:
             log("figures: " + ", ".join(str(p) for p in paths))
     return 0
@@ -297,8 +303,9 @@ def write_run_figures(model, history, images, labels, out_dir, seed=0):
 
 def loss_figure(history, path, model_name=""):
     epochs = [r["epoch"] for r in history]
+    val = [r["val_loss"] for r in history]
     return figures.plot_loss_curves(epochs, [r["train_loss"] for r in history],
-                                    [r["val_loss"] for r in history], path,
+                                    None if None in val else val, path,
                                     title=f"{model_name} loss".strip(), ylabel="loss per image")
 
 

@@ -86,7 +86,7 @@ class TrainSettings:
              f"unknown lr schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
         need(self.lr_step >= 1, f"lr step must be >= 1 epoch, got {self.lr_step}")
         need(0 < self.lr_gamma <= 1, f"lr gamma must be in (0, 1], got {self.lr_gamma}")
-        need(0 < self.val_fraction < 1, f"validation fraction must be in (0, 1), got {self.val_fraction}")
+        need(0 <= self.val_fraction < 1, f"validation fraction must be in [0, 1), got {self.val_fraction}")
         need(self.limit >= 0, f"limit must be >= 0 (0 = all images), got {self.limit}")
         need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
 
@@ -100,9 +100,13 @@ class TrainSettings:
 # ----- data ---------------------------------------------------------------------------
 def load_training_data(settings):
     """(train_images, train_labels, val_images, val_labels): the training split of
-    the dataset, with ``val_fraction`` of it (stratified, fixed) held out."""
+    the dataset, with ``val_fraction`` of it (stratified, fixed) held out. With
+    val_fraction 0 every training image is trained on and the validation set is empty."""
     images, labels = load_dataset(settings.dataset, data_dir=settings.data_dir, split="train")
-    train_index, val_index = stratified_split(labels, settings.val_fraction, seed=VAL_SPLIT_SEED)
+    if settings.val_fraction == 0:
+        train_index, val_index = np.arange(len(labels)), np.arange(0)
+    else:
+        train_index, val_index = stratified_split(labels, settings.val_fraction, seed=VAL_SPLIT_SEED)
     if settings.limit:
         train_index, val_index = train_index[:settings.limit], val_index[:settings.limit]
     return images[train_index], labels[train_index], images[val_index], labels[val_index]
@@ -247,7 +251,7 @@ class Trainer:
             start = time.perf_counter()
             lr = current_lr(self.optimizer)
             train_metrics, images_per_s = self.train_epoch(epoch)
-            val_metrics = self.validate(epoch)
+            val_metrics = self.validate(epoch) if len(self.val_images) else {"loss": None}
             record = {"epoch": epoch, "train_loss": train_metrics["loss"], "val_loss": val_metrics["loss"],
                       "seconds": round(time.perf_counter() - start, 4), "images_per_s": round(images_per_s, 1),
                       "lr": lr}
@@ -261,7 +265,7 @@ class Trainer:
             self.append_metrics(record)
             if not self.quiet:
                 self.log(f"epoch {epoch}/{self.settings.epochs}: train loss {record['train_loss']:.4f}, "
-                         f"val loss {record['val_loss']:.4f}, {record['seconds']:.1f} s, "
+                         f"val loss {format_loss(record['val_loss'])}, {record['seconds']:.1f} s, "
                          f"{record['images_per_s']:,.0f} img/s")
         return self.history
 
@@ -328,7 +332,7 @@ class Trainer:
         checkpoint = self.checkpoint()
         save_checkpoint(self.out_dir / LAST, checkpoint)
         val_losses = [record["val_loss"] for record in self.history]
-        if val_losses[-1] <= min(val_losses):
+        if val_losses[-1] is None or val_losses[-1] <= min(val_losses):  # no validation: best = last
             save_checkpoint(self.out_dir / BEST, checkpoint)
 
     def append_metrics(self, record):
@@ -338,6 +342,11 @@ class Trainer:
     def rewrite_metrics(self):
         with open(self.out_dir / METRICS, "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
+
+
+def format_loss(value):
+    """A loss for the log ('-' when there is none, e.g. no validation set)."""
+    return "-" if value is None else f"{value:.4f}"
 
 
 def evaluate_model(model, images, labels=None, batch_size=256):

@@ -49,13 +49,14 @@ def generated_set(cvae, per_class, seed=0, classes=10):
 
 def augment_experiment(train_images, train_labels, test_images, test_labels, labelled=100,
                        per_class=100, epochs=10, out_dir="runs/augment", seeds=(0,),
-                       cvae_config=None, log=None, **classifier_options):
+                       cvae_config=None, log=None, classifier=None):
     """{'seeds', 'baseline': [acc per seed], 'augmented': [acc per seed], 'labelled',
     'generated'}; also returns the last seed's generated images under 'samples'."""
     train_labels = np.asarray(train_labels)
     result = {"seeds": list(seeds), "baseline": [], "augmented": [], "labelled": labelled,
               "generated": 10 * per_class}
     test_x = pixels(test_images)
+    classifier_options = dict(classifier or {})   # SoftmaxRegression options (epochs, lr, ...)
     for seed in seeds:
         index = balanced_subset(train_labels, labelled // 10, seed)
         x, y = train_images[index], train_labels[index]

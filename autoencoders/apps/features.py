@@ -40,8 +40,10 @@ def labelled_subset(labels, count, seed=0):
 
 
 def feature_table(model, train_images, train_labels, test_images, test_labels,
-                  counts=LABEL_COUNTS, seed=0, **classifier_options):
-    """{'counts': [n used], 'accuracy': {space: [test accuracy per count]}}."""
+                  counts=LABEL_COUNTS, seed=0, classifier=None):
+    """{'counts': [n used], 'accuracy': {space: [test accuracy per count]}};
+    classifier: options of the SoftmaxRegression (epochs, lr, ...)."""
+    classifier_options = dict(classifier or {})
     spaces = feature_spaces(model, train_images, test_images)
     train_labels = np.asarray(train_labels)
     used, accuracy = [], {name: [] for name in spaces}

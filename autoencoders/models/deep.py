@@ -2,7 +2,8 @@
 
 With widths (w_1, ..., w_L) and h_0 = x (d = input_size pixels):
 
-    encoder layer i (i = 1..L):   h_i = a(W_i h_{i-1} + b_i)      (no activation on the code h_L)
+    encoder layer i (i = 1..L):   h_i = a(W_i h_{i-1} + b_i)      (the code h_L: no activation,
+                                                                   unless code_activation='same')
     decoder layer i (i = L..1):   g_{i-1} = a(V_i g_i + c_i)      (g_L = h_L; no activation on g_0:
                                                                    it holds the pixel logits)
     loss: binary cross-entropy of sigmoid(g_0) against x, summed over pixels, mean over the batch
@@ -51,6 +52,8 @@ class DeepAutoencoder(Autoencoder):
         "widths": Option((128, 64, 32), "encoder widths, the last is the code (e.g. 128,64,32)", min=1),
         "activation": Option("selu", "hidden activation", choices=("selu", "relu", "sigmoid")),
         "tied": Option(False, "decoder weights are the encoder's transposes (own biases)"),
+        "code_activation": Option("none", "activation of the code layer: 'none' (linear code) or "
+                                  "'same' (the hidden activation, e.g. a sigmoid code)", choices=("none", "same")),
         "pretrain_epochs": Option(0, "epochs of greedy layer-wise pretraining per layer (0: none)", min=0),
         "pretrain_lr": Option(1e-3, "Adam learning rate of the pretraining", min=0.0),
         "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
@@ -86,9 +89,11 @@ class DeepAutoencoder(Autoencoder):
 
     # ----- one layer at a time (pretraining uses these too) -------------------------------
     def encode_layer(self, i, h):
-        """h_{i+1} = a(W h_i + b); the last layer (the code) has no activation."""
+        """h_{i+1} = a(W h_i + b); the code (last layer) is linear unless code_activation='same'."""
         a = self.encoder[i](h)
-        return a if i == self.depth - 1 else self.activation(a)
+        if i == self.depth - 1 and self.config["code_activation"] == "none":
+            return a
+        return self.activation(a)
 
     def decode_layer(self, i, g):
         """g_i = a(V g_{i+1} + c), with V = W^T when tied; layer 0 returns the pixel logits."""

@@ -1,0 +1,403 @@
+"""The applications report: ``python -m autoencoders report [--fast | --smoke | --data-dir DIR]``.
+
+Trains the models it needs with the Trainer (a dense autoencoder, a denoising
+autoencoder, a VAE, a VAE with a 2-D latent, a CVAE, one model per digit for
+the anomaly detector, CVAEs on 100 labels), runs every application with its
+baseline, and writes ``<out>/applications-results.md`` with the tables, the
+figures (``<out>/figures/applications/``), the equivalent commands and the wall
+time of each part. ``docs/applications.md`` explains what each number means.
+
+Presets:
+    full    (default) MNIST from --data-dir; what the published numbers come from
+    --fast  the embedded 5,000 digits (4,000 train / 1,000 test); a few minutes
+    --smoke a few hundred embedded digits and one epoch; under a minute, run by the tests
+"""
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .. import figures
+from ..data import load_dataset
+from ..pca import PCA
+from ..train import TrainSettings, Trainer
+from . import anomaly, augment, denoise, features, generate, latent, search
+from .common import code_width, pixels
+
+RESULTS = "applications-results.md"
+FIGURES = Path("figures") / "applications"
+
+
+@dataclass
+class Preset:
+    name: str
+    dataset: str = "mnist-5k"
+    limit: int = 0                  # training images used (0: all)
+    test_limit: int = 0             # test images used (0: all)
+    epochs: int = 15                # epochs of the shared models
+    batch_size: int = 64
+    anomaly_epochs: int = 15
+    anomaly_classes: tuple = tuple(range(10))
+    augment_epochs: int = 10
+    augment_seeds: tuple = (0, 1, 2)
+    augment_per_class: int = 100
+    nll_k: int = 50
+    nll_images: int = 1000
+    counts: tuple = (100, 1000, None)
+    classifier: dict = field(default_factory=dict)
+
+
+PRESETS = {
+    "full": Preset("full", dataset="mnist", epochs=20, batch_size=128, anomaly_epochs=20,
+                   augment_epochs=10),
+    "fast": Preset("fast"),
+    "smoke": Preset("smoke", limit=500, test_limit=200, epochs=1, anomaly_epochs=1,
+                    anomaly_classes=(0, 1), augment_epochs=1, augment_seeds=(0,),
+                    augment_per_class=10, nll_k=4, nll_images=100, counts=(100, None),
+                    classifier={"epochs": 3, "min_steps": 20}),
+}
+
+# name -> (model, config): the shared models every application draws from
+MODELS = {
+    "dense": ("dense", {"hidden": 256, "code": 32}),
+    "denoising": ("denoising", {"widths": (256, 32), "corruption": "masking", "noise_level": 0.3}),
+    "vae": ("vae", {"latent": 20}),
+    "vae2d": ("vae", {"latent": 2}),
+    "cvae": ("cvae", {"latent": 20}),
+}
+
+
+def add_subparser(commands):
+    p = commands.add_parser("report", help="run every application, write the results page",
+                            description="Train the models the applications need, run every "
+                            "application with its baseline and write OUT/" + RESULTS + " and its "
+                            "figures. Default: full MNIST from --data-dir.")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder of the MNIST IDX files (the full preset)")
+    speed = p.add_mutually_exclusive_group()
+    speed.add_argument("--fast", action="store_true",
+                       help="the embedded 5,000 digits: a few minutes")
+    speed.add_argument("--smoke", action="store_true",
+                       help="a few hundred digits, one epoch: under a minute (for CI)")
+    p.add_argument("--out", default="docs", metavar="DIR", help="where the page goes (default: docs)")
+    p.add_argument("--runs", default=None, metavar="DIR",
+                   help="where the training runs go (default: runs/report-<preset>)")
+    p.set_defaults(run=cmd_report)
+
+
+def cmd_report(args, log):
+    preset = PRESETS["smoke" if args.smoke else "fast" if args.fast else "full"]
+    path = write_report(preset, args.out, args.data_dir, args.runs, log=log)
+    log(str(path))
+    return 0
+
+
+class Report:
+    """Collects markdown sections, figures and timings."""
+
+    def __init__(self, out, preset, data_dir, runs):
+        self.out, self.preset, self.data_dir, self.runs = Path(out), preset, data_dir, Path(runs)
+        self.sections, self.numbers = [], {}
+        (self.out / FIGURES).mkdir(parents=True, exist_ok=True)
+
+    def figure(self, name):
+        return self.out / FIGURES / name
+
+    def link(self, path, alt):
+        return f"![{alt}]({Path(path).relative_to(self.out).as_posix()})"
+
+    def data_flags(self):
+        flags = f"--dataset {self.preset.dataset}"
+        if self.data_dir:
+            flags += f" --data-dir {self.data_dir}"
+        if self.preset.limit:
+            flags += f" --limit {self.preset.limit}"
+        return flags
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def pct(x):
+    return f"{100 * x:.1f}%"
+
+
+def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
+    """Run everything for ``preset`` (a Preset or its name); return the path of the page."""
+    log = log or (lambda message: print(message, file=sys.stderr))
+    preset = PRESETS[preset] if isinstance(preset, str) else preset
+    if preset.dataset == "mnist" and data_dir is None:
+        log("report: no --data-dir given; MNIST is read from $MINIGRAD_DATA/mnist or the cache "
+            "(use --fast for the embedded digits)")
+    runs = runs or f"runs/report-{preset.name}"
+    r = Report(out, preset, data_dir, runs)
+    start_all = time.perf_counter()
+
+    train_x, train_y = load_dataset(preset.dataset, data_dir=data_dir, split="train")
+    test_x, test_y = load_dataset(preset.dataset, data_dir=data_dir, split="test")
+    if preset.limit:
+        train_x, train_y = train_x[:preset.limit], train_y[:preset.limit]
+    if preset.test_limit:
+        test_x, test_y = test_x[:preset.test_limit], test_y[:preset.test_limit]
+
+    # ----- the shared models ------------------------------------------------------------------
+    t0 = time.perf_counter()
+    models, train_rows = {}, []
+    for key, (name, config) in MODELS.items():
+        started = time.perf_counter()
+        settings = TrainSettings(model=name, model_config=dict(config), dataset=preset.dataset,
+                                 data_dir=data_dir, epochs=preset.epochs, batch_size=preset.batch_size,
+                                 limit=preset.limit, seed=0)
+        trainer = Trainer(settings, r.runs / key, quiet=True)
+        trainer.fit()
+        trainer.model.eval()
+        models[key] = trainer.model
+        sets = " ".join(f"--set {k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                        for k, v in config.items())
+        command = (f"python -m autoencoders train --model {name} {sets} {r.data_flags()} "
+                   f"--epochs {preset.epochs} --batch-size {preset.batch_size} --out {r.runs / key}")
+        seconds = time.perf_counter() - started
+        train_rows.append([key, name, f"{trainer.history[-1]['val_loss']:.2f}", f"{seconds:.1f}",
+                           f"`{command}`"])
+        log(f"report: trained {key} ({seconds:.1f} s)")
+    ckpt = {key: r.runs / key / "last.npz" for key in MODELS}
+    r.sections.append(("Models", f"{time.perf_counter() - t0:.1f}",
+                       "Trained with the Trainer (seed 0); `last.npz` of each run is what the "
+                       "applications use, so the commands below reproduce them.\n\n"
+                       + markdown_table(["run", "model", "val loss (nats/image)", "seconds", "command"],
+                                        train_rows)))
+
+    sections = [("Generate", run_generate), ("Latent space", run_latent), ("Denoise", run_denoise),
+                ("Anomaly detection", run_anomaly), ("Search", run_search),
+                ("Features for a classifier", run_features), ("Augmentation with a CVAE", run_augment)]
+    data = (train_x, train_y, test_x, test_y)
+    for title, run in sections:
+        started = time.perf_counter()
+        body = run(r, models, ckpt, data, log)
+        seconds = time.perf_counter() - started
+        r.sections.append((title, f"{seconds:.1f}", body))
+        log(f"report: {title} ({seconds:.1f} s)")
+
+    total = time.perf_counter() - start_all
+    flag = {"smoke": " --smoke", "fast": " --fast"}.get(preset.name, "")
+    head = [
+        "# Applications: results",
+        "",
+        f"Generated by `python -m autoencoders report{flag}"
+        + (f" --data-dir {data_dir}" if data_dir else "") + f" --out {out}` "
+        f"on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; do not edit by hand "
+        "(what each number means: [applications.md](applications.md)).",
+        "",
+        f"Preset **{preset.name}**: dataset `{preset.dataset}`, {len(train_x):,} training and "
+        f"{len(test_x):,} test images, {preset.epochs} epochs per shared model. "
+        f"Total wall time **{total:.0f} s**.",
+        "",
+    ]
+    if preset.name == "smoke":
+        head += ["**Smoke run**: models trained for one epoch on a few hundred digits; the numbers "
+                 "only show that the pipeline runs.", ""]
+    parts = head
+    for title, seconds, body in r.sections:
+        parts += [f"## {title}", "", f"_Wall time: {seconds} s._", "", body, ""]
+    path = r.out / RESULTS
+    path.write_text("\n".join(parts))
+    (r.out / FIGURES / "numbers.json").write_text(json.dumps(r.numbers, indent=1, default=float))
+    return path
+
+
+# ----- the sections -------------------------------------------------------------------------------
+def run_generate(r, models, ckpt, data, log):
+    train_x, _, test_x, test_y = data
+    p = r.preset
+    vae, cvae = models["vae"], models["cvae"]
+    a = figures.plot_images(generate.prior_samples(vae, 64), r.figure("generate_vae.png"), ncols=8,
+                            title="VAE: samples from the prior N(0, I)")
+    b = figures.plot_images(generate.class_grid(cvae, 10), r.figure("generate_cvae.png"), ncols=10,
+                            title="CVAE: one row per digit 0-9")
+    x, y = test_x[:p.nll_images], test_y[:p.nll_images]
+    nll = {"VAE (latent 20)": generate.model_nll(vae, x, k=p.nll_k).mean(),
+           "CVAE, -log p(x | y)": generate.model_nll(cvae, x, y, k=p.nll_k).mean(),
+           "independent Bernoulli pixels (baseline)": generate.independent_pixels_nll(train_x, x).mean()}
+    r.numbers["generate_nll"] = nll
+    table = markdown_table(["model", "test -log p(x), nats/image (lower is better)"],
+                           [[k, f"{v:.1f}"] for k, v in nll.items()])
+    return "\n\n".join([
+        f"`python -m autoencoders generate --checkpoint {ckpt['vae']} {r.data_flags()} --k {p.nll_k}` "
+        f"(and the same with `{ckpt['cvae']}`)",
+        f"-log p(x) estimated by importance sampling with k = {p.nll_k} on {len(x)} test images.",
+        table, r.link(a, "VAE samples"), r.link(b, "CVAE samples, one row per digit")])
+
+
+def run_latent(r, models, ckpt, data, log):
+    _, _, test_x, test_y = data
+    x, y = test_x[:2000], test_y[:2000]
+    paths, rows = [], []
+    for key in ("dense", "vae"):
+        model = models[key]
+        points = latent.project_2d(latent.embed(model, x))
+        paths.append(figures.plot_codes(points, y, r.figure(f"latent_{key}.png"),
+                                        title=f"{key}: test codes, PCA to 2-D"))
+        rows.append([f"{key} code, PCA to 2-D", pct(latent.neighbourhood_agreement(points, y))])
+    points = latent.embed(models["vae2d"], x)
+    paths.append(figures.plot_codes(points, y, r.figure("latent_vae2d.png"), title="VAE, 2-D latent: test codes"))
+    rows.append(["VAE with a 2-D latent", pct(latent.neighbourhood_agreement(points, y))])
+    rows.append(["PCA-2 of the pixels (baseline)", pct(latent.neighbourhood_agreement(latent.project_2d(pixels(x)), y))])
+    r.numbers["latent_agreement"] = rows
+    paths.append(figures.plot_images(latent.manifold(models["vae2d"], 20), r.figure("latent_manifold.png"),
+                                     ncols=20, title="VAE 2-D latent: decoded grid of z"))
+    from .commands import interpolation_pairs
+    pairs = interpolation_pairs(models["vae"], test_y)
+    paths.append(figures.plot_images(latent.interpolation_rows(models["vae"], test_x, test_y, pairs, 10),
+                                     r.figure("latent_interpolation_vae.png"), ncols=10,
+                                     title="VAE: straight lines between the codes of two test digits"))
+    paths.append(figures.plot_images(latent.interpolation_rows(models["dense"], test_x, test_y, pairs, 10),
+                                     r.figure("latent_interpolation_dense.png"), ncols=10,
+                                     title="dense AE: the same lines"))
+    return "\n\n".join([
+        f"`python -m autoencoders latent --checkpoint {ckpt['vae2d']} {r.data_flags()}` "
+        "(and with the other checkpoints)",
+        "How well each 2-D picture keeps the digits apart: share of each point's 10 nearest "
+        "neighbours in the picture that have its label.",
+        markdown_table(["2-D picture", "label agreement of 10 nearest"], rows),
+        *[r.link(p, p.stem) for p in paths]])
+
+
+def run_denoise(r, models, ckpt, data, log):
+    train_x, _, test_x, _ = data
+    x = test_x[:2000]
+    pca = PCA(code_width(models["dense"], x)).fit(pixels(train_x))
+    dense = denoise.denoise_table(models["dense"], train_x, x, pca=pca)
+    dae = denoise.denoise_table(models["denoising"], train_x, x, pca=pca)
+    rows = [[a["noise"], a["level"], f"{a['noisy']:.2f}", f"{a['model']:.2f}", f"{b['model']:.2f}",
+             f"{a['pca']:.2f}"] for a, b in zip(dense, dae)]
+    r.numbers["denoise"] = {"dense": dense, "denoising": dae}
+    paths = []
+    for kind, levels in denoise.NOISES.items():
+        level = levels[len(levels) // 2]
+        paths.append(figures.plot_images(
+            np.concatenate([denoise.denoise_rows(models["denoising"], x, kind, level, 10, 0, pca)[:20],
+                            denoise.denoise_rows(models["dense"], x, kind, level, 10, 0, pca)[10:]]),
+            r.figure(f"denoise_{kind}.png"), ncols=10,
+            title=f"{kind} {level}: noisy / denoising AE / dense AE / PCA-{pca.n_components} / clean"))
+    return "\n\n".join([
+        f"`python -m autoencoders denoise --checkpoint {ckpt['denoising']} {r.data_flags()}` "
+        f"(and with `{ckpt['dense']}`)",
+        f"PSNR in dB against the clean test images ({len(x)} of them), higher is better. The "
+        f"denoising AE was trained with masking noise 0.3; PCA-{pca.n_components} is fit on clean "
+        "training images.",
+        markdown_table(["noise", "level", "noisy input", "dense AE", "denoising AE",
+                        f"PCA-{pca.n_components}"], rows),
+        *[r.link(p, p.stem) for p in paths]])
+
+
+def run_anomaly(r, models, ckpt, data, log):
+    train_x, train_y, test_x, test_y = data
+    p = r.preset
+    results = {}
+    for key in ("dense", "vae"):
+        name, config = MODELS[key]
+        results[key] = anomaly.one_class_auroc(
+            train_x, train_y, test_x, test_y, name, config, p.anomaly_epochs, r.runs / f"anomaly-{key}",
+            classes=p.anomaly_classes, batch_size=min(p.batch_size, 64), log=log)
+    methods = {}
+    for res in results.values():
+        methods.update(res["auroc"])
+    # the PCA baseline appears once per model run; they differ only in width
+    header = ["method"] + [str(c) for c in p.anomaly_classes] + ["mean"]
+    rows = [[m] + [f"{v:.3f}" for v in vals] + [f"**{np.mean(vals):.3f}**"] for m, vals in methods.items()]
+    r.numbers["anomaly"] = results
+    fig = anomaly_figure(methods, p.anomaly_classes, r.figure("anomaly_auroc.png"))
+    sets = " ".join(f"--set {k}={v}" for k, v in MODELS["dense"][1].items())
+    return "\n\n".join([
+        f"`python -m autoencoders anomaly --model dense {sets} --epochs {p.anomaly_epochs} {r.data_flags()}` "
+        f"(and `--model vae --set latent=20`)",
+        "AUROC per normal digit (columns): each model is trained on that digit's training images "
+        "only; every other test digit is an anomaly. Scores: squared reconstruction error, and the "
+        "negative ELBO (10 draws of z) for the VAE. PCA baselines: same width as the model's code, "
+        "fit on the same images.",
+        markdown_table(header, rows), r.link(fig, "AUROC per class")])
+
+
+def anomaly_figure(methods, classes, path):
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(8, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    width = 0.8 / len(methods)
+    for i, (m, vals) in enumerate(methods.items()):
+        ax.bar(np.arange(len(classes)) + i * width, vals, width, label=m)
+    ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2)
+    ax.set_xticklabels([str(c) for c in classes])
+    ax.set_xlabel("normal digit")
+    ax.set_ylabel("AUROC")
+    ax.set_ylim(0.5, 1.0)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return figures._save(fig, path)
+
+
+def run_search(r, models, ckpt, data, log):
+    train_x, train_y, test_x, test_y = data
+    result = search.search_table(models["dense"], train_x, train_y, test_x, test_y)
+    r.numbers["search"] = result
+    rows = [[space, metric] + [pct(prec[k]) for k in search.KS]
+            for space, by_metric in result["precision"].items() for metric, prec in by_metric.items()]
+    fig = figures.plot_images(search.query_rows(models["dense"], train_x, test_x), r.figure("search.png"),
+                              ncols=10, title="dense AE codes: query, then its 9 nearest training images")
+    return "\n\n".join([
+        f"`python -m autoencoders search --checkpoint {ckpt['dense']} {r.data_flags()}`",
+        f"Each of the {len(test_x):,} test images searches the {len(train_x):,} training images; "
+        "a neighbour is a hit if it has the query's label.",
+        markdown_table(["space", "distance"] + [f"precision@{k}" for k in search.KS], rows),
+        r.link(fig, "search")])
+
+
+def run_features(r, models, ckpt, data, log):
+    train_x, train_y, test_x, test_y = data
+    p = r.preset
+    rows, results = [], {}
+    for key in ("dense", "vae"):
+        result = features.feature_table(models[key], train_x, train_y, test_x, test_y, p.counts,
+                                        classifier=p.classifier)
+        results[key] = result
+        for space, accs in result["accuracy"].items():
+            if key == "dense" or not space.startswith("pixels"):   # pixels once
+                rows.append([space] + [pct(a) for a in accs])
+    r.numbers["features"] = results
+    counts = results["dense"]["counts"]
+    return "\n\n".join([
+        f"`python -m autoencoders features --checkpoint {ckpt['dense']} {r.data_flags()}`",
+        "Test accuracy of softmax regression (standardized features, Adam, seed 0) trained on the "
+        "first n labelled training images (n/10 per digit). The autoencoders and PCA saw all "
+        "training images without labels. PCA-20 is the baseline for the VAE's 20-D code.",
+        markdown_table(["features"] + [f"{n:,} labels" for n in counts], rows)])
+
+
+def run_augment(r, models, ckpt, data, log):
+    train_x, train_y, test_x, test_y = data
+    p = r.preset
+    result = augment.augment_experiment(train_x, train_y, test_x, test_y, per_class=p.augment_per_class,
+                                        epochs=p.augment_epochs, out_dir=r.runs / "augment",
+                                        seeds=p.augment_seeds, log=log, classifier=p.classifier)
+    fig = figures.plot_images(result.pop("samples"), r.figure("augment_samples.png"), ncols=10,
+                              title="CVAE trained on 100 digits: generated images")
+    r.numbers["augment"] = result
+    rows = [[s, pct(b), pct(a)] for s, b, a in zip(result["seeds"], result["baseline"], result["augmented"])]
+    rows.append(["mean", f"**{pct(np.mean(result['baseline']))}**", f"**{pct(np.mean(result['augmented']))}**"])
+    seeds = ",".join(map(str, p.augment_seeds))
+    return "\n\n".join([
+        f"`python -m autoencoders augment --epochs {p.augment_epochs} --per-class {p.augment_per_class} "
+        f"--seeds {seeds} {r.data_flags()}`",
+        f"The CVAE is trained on the {result['labelled']} labelled digits **alone** (the simple, honest "
+        "choice: it needs labels, and using the unlabelled rest would take a semi-supervised model). "
+        f"It then draws {result['generated']} images ({p.augment_per_class} per digit). Test accuracy "
+        "of the pixel softmax regression:",
+        markdown_table(["seed (which 100)", "100 real", f"100 real + {result['generated']} generated"], rows),
+        r.link(fig, "generated training images")])
