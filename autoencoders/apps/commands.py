@@ -102,6 +102,7 @@ def add_subparsers(commands):
     checkpoint_args(p)
     p.add_argument("--counts", default="100,1000,all", type=count_list,
                    help="labelled examples, comma-separated, 'all' for every one (default: 100,1000,all)")
+    classifier_args(p)
     p.set_defaults(run=app_errors(cmd_features))
 
     p = commands.add_parser("augment", help="100 labels with and without CVAE images",
@@ -115,6 +116,7 @@ def add_subparsers(commands):
     p.add_argument("--seeds", default="0", type=int_list, help="seeds, one 100-subset each (default: 0)")
     p.add_argument("--runs", default="runs/augment", metavar="DIR",
                    help="where the CVAE runs go (default: runs/augment)")
+    classifier_args(p)
     p.set_defaults(run=app_errors(cmd_augment))
 
     from . import report
@@ -131,6 +133,17 @@ def int_list(text):
 
 def count_list(text):
     return [None if part.strip() == "all" else positive_int(part) for part in text.split(",")]
+
+
+def classifier_args(p):
+    p.add_argument("--classifier-epochs", type=positive_int, default=30,
+                   help="epochs of the softmax regression (default: 30)")
+    p.add_argument("--classifier-steps", type=positive_int, default=300,
+                   help="at least this many optimizer steps however few the labels (default: 300)")
+
+
+def classifier_options(args):
+    return {"epochs": args.classifier_epochs, "min_steps": args.classifier_steps}
 
 
 def checkpoint_args(p):
@@ -295,14 +308,16 @@ def cmd_search(args, log):
 def cmd_features(args, log):
     model, train_x, train_y, test_x, test_y = load(args)
     unconditional(model, "features")
-    result = features.feature_table(model, train_x, train_y, test_x, test_y, args.counts, args.seed)
+    result = features.feature_table(model, train_x, train_y, test_x, test_y, args.counts, args.seed,
+                                    classifier=classifier_options(args))
     return emit({"model": model.name, **result}, [], log)
 
 
 def cmd_augment(args, log):
     train_x, train_y, test_x, test_y = load_data(args)
     result = augment.augment_experiment(train_x, train_y, test_x, test_y, per_class=args.per_class,
-                                        epochs=args.epochs, out_dir=args.runs, seeds=args.seeds, log=log)
+                                        epochs=args.epochs, out_dir=args.runs, seeds=args.seeds, log=log,
+                                        classifier=classifier_options(args))
     samples = result.pop("samples")
     path = figures.plot_images(samples, out_dir(args, "augment") / "augment_samples.png", ncols=10,
                                title="CVAE trained on 100 digits: generated training images")

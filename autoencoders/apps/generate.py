@@ -17,7 +17,7 @@ Lower is better. For a CVAE the same is -log p(x | y), conditioned on the label.
 """
 import numpy as np
 
-from .common import pixels
+from .common import model_input, pixels
 
 DIGITS = 10
 
@@ -62,7 +62,6 @@ def independent_pixels_nll(train_images, test_images, eps=1e-3):
 def model_nll(model, images, labels=None, k=50, batch_size=100):
     """-log p(x) per image (numpy (N,)) of a VAE/CVAE, by importance sampling with k draws."""
     check_generative(model)
-    from .common import model_input
     x = model_input(model, images)
     parts = []
     for start in range(0, len(x), batch_size):

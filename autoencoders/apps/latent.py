@@ -20,10 +20,10 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..metrics import precision_at_k
 from ..pca import PCA
 from .common import decode, embed
 from .search import nearest_neighbours
-from ..metrics import precision_at_k
 
 
 def project_2d(codes):

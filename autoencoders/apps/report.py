@@ -15,7 +15,7 @@ Presets:
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -53,7 +53,7 @@ class Preset:
 
 PRESETS = {
     "full": Preset("full", dataset="mnist", epochs=20, batch_size=128, anomaly_epochs=20,
-                   augment_epochs=10),
+                   augment_epochs=10, classifier={"epochs": 10}),
     "fast": Preset("fast"),
     "smoke": Preset("smoke", limit=500, test_limit=200, epochs=1, anomaly_epochs=1,
                     anomaly_classes=(0, 1), augment_epochs=1, augment_seeds=(0,),
@@ -223,7 +223,7 @@ def run_generate(r, models, ckpt, data, log):
                             title="CVAE: one row per digit 0-9")
     x, y = test_x[:p.nll_images], test_y[:p.nll_images]
     nll = {"VAE (latent 20)": generate.model_nll(vae, x, k=p.nll_k).mean(),
-           "CVAE, -log p(x | y)": generate.model_nll(cvae, x, y, k=p.nll_k).mean(),
+           "CVAE, -log p(x given its label y)": generate.model_nll(cvae, x, y, k=p.nll_k).mean(),
            "independent Bernoulli pixels (baseline)": generate.independent_pixels_nll(train_x, x).mean()}
     r.numbers["generate_nll"] = nll
     table = markdown_table(["model", "test -log p(x), nats/image (lower is better)"],

@@ -107,128 +107,141 @@ _PG = 8   # panels packed per task: consecutive panels share rows/columns, so th
 
 
 @njit(cache=True, nogil=True)
-def _pack_a(A, b, ip0, Ap):
-    """Ap[b, ip, p, r] = A[b, ip*MR + r, p] for panels ip0 .. ip0+_PG-1; zero rows past M."""
+def _pack(A, b, ip0, Ap):
+    """Ap[b, ip, p, r] = A[b, ip*W + r, p] for panels ip0 .. ip0+_PG-1 (W = Ap.shape[3]); zero rows past M.
+
+    One function packs both operands: A into MR-row panels, and B as its transposed view
+    B^T (N x K) into NR-row panels (Bp[b, jp, p, c] = B[b, p, jp*NR + c]).  A is typed any-layout, so
+    the transposed view is the same compiled specialization.  The loop order follows A's memory order,
+    so reads are long unit-stride runs either way."""
     M, K = A.shape[1], A.shape[2]
-    MR = Ap.shape[3]
-    for ip in range(ip0, min(ip0 + _PG, Ap.shape[1])):
-        dst = Ap[b, ip]
-        i0 = ip * MR
-        rows = min(MR, M - i0)
-        if A.strides[2] <= A.strides[1]:          # rows of A are the contiguous direction
+    W = Ap.shape[3]
+    ip1 = min(ip0 + _PG, Ap.shape[1])
+    if A.strides[2] <= A.strides[1]:          # rows of A contiguous: each row becomes one lane
+        for ip in range(ip0, ip1):
+            dst = Ap[b, ip]
+            i0 = ip * W
+            rows = min(W, M - i0)
             for r in range(rows):
                 src = A[b, i0 + r]
                 for p in range(K):
                     dst[p, r] = src[p]
-        else:                                     # columns are contiguous (e.g. a transposed view)
             for p in range(K):
                 d = dst[p]
+                for r in range(rows, W):
+                    d[r] = 0
+    else:                                     # columns contiguous: walk each column once across the group
+        for p in range(K):
+            for ip in range(ip0, ip1):
+                d = Ap[b, ip, p]
+                i0 = ip * W
+                rows = min(W, M - i0)
                 for r in range(rows):
                     d[r] = A[b, i0 + r, p]
-        for p in range(K):
-            d = dst[p]
-            for r in range(rows, MR):
-                d[r] = 0
+                for r in range(rows, W):
+                    d[r] = 0
 
 
 @njit(cache=True, nogil=True)
-def _pack_b(B, b, jp0, Bp):
-    """Bp[b, jp, p, c] = B[b, p, jp*NR + c] for panels jp0 .. jp0+_PG-1; zero columns past N."""
-    K, N = B.shape[1], B.shape[2]
-    NR = Bp.shape[3]
-    jp1 = min(jp0 + _PG, Bp.shape[1])
-    if B.strides[2] <= B.strides[1]:              # rows of B contiguous: walk each row once
-        for p in range(K):
-            src = B[b, p]
-            for jp in range(jp0, jp1):
-                d = Bp[b, jp, p]
-                j0 = jp * NR
-                cols = min(NR, N - j0)
-                for c in range(cols):
-                    d[c] = src[j0 + c]
-                for c in range(cols, NR):
-                    d[c] = 0
-    else:                                         # columns contiguous (e.g. a transposed view)
-        for jp in range(jp0, jp1):
-            dst = Bp[b, jp]
-            j0 = jp * NR
-            cols = min(NR, N - j0)
-            for c in range(cols):
-                src = B[b, :, j0 + c]
-                for p in range(K):
-                    dst[p, c] = src[p]
-            for p in range(K):
-                d = dst[p]
-                for c in range(cols, NR):
-                    d[c] = 0
+def _pack_task(A, Bt, Ap, Bp, t, ga, gb):
+    """Packing task t of nb * (ga + gb): a group of A panels or of B panels of one batch entry."""
+    b = t // (ga + gb)
+    q = t - b * (ga + gb)
+    if q < ga:
+        _pack(A, b, q * _PG, Ap)
+    else:
+        _pack(Bt, b, (q - ga) * _PG, Bp)
 
 
 # ----------------------------------------------------------------------------------------------
 # driver
 # ----------------------------------------------------------------------------------------------
-def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, M, N, K):
-    """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile.
-
-    With pack_a (pack_b) False, Ap (Bp) already holds the packed operand and A (B) is not read:
-    the convolution writes its im2col matrix straight into the packed layout."""
-    nb = C.shape[0]
-    nmp = Ap.shape[1]
-    nnp = Bp.shape[1]
+def _tile_impl(C, Ap, Bp, tmp, t, nti, ntj, KC, MC, NC, M, N, K):
+    """Compute tile t of C (batch entry, MC-row block, NC-column block) from the packed panels."""
     MR = Ap.shape[3]
     NR = Bp.shape[3]
-    # 1) pack A and B, in parallel over panels
-    ga = (nmp + _PG - 1) // _PG if pack_a else 0
-    gb = (nnp + _PG - 1) // _PG if pack_b else 0
-    for t in prange(nb * (ga + gb)):
-        b = t // (ga + gb)
-        q = t - b * (ga + gb)
-        if q < ga:
-            _pack_a(A, b, q * _PG, Ap)
-        else:
-            _pack_b(B, b, (q - ga) * _PG, Bp)
-    # 2) compute disjoint (batch, MC, NC) tiles of C in parallel
+    b = t // (nti * ntj)
+    q = t - b * (nti * ntj)
+    ti = q // ntj
+    tj = q - ti * ntj
+    i_begin = ti * MC
+    i_end = min(M, i_begin + MC)
+    j_begin = tj * NC
+    j_end = min(N, j_begin + NC)
+    Cb = C[b]
+    for k0 in range(0, K, KC):
+        k1 = min(K, k0 + KC)
+        for j0 in range(j_begin, j_end, NR):
+            bpanel = Bp[b, j0 // NR, k0:k1]
+            nc = min(NR, j_end - j0)
+            for i0 in range(i_begin, i_end, MR):
+                _mk(Ap[b, i0 // MR, k0:k1], bpanel, tmp)
+                nr_ = min(MR, i_end - i0)
+                if k0 == 0:
+                    for r in range(nr_):
+                        crow = Cb[i0 + r]
+                        trow = tmp[r]
+                        for c in range(nc):
+                            crow[j0 + c] = trow[c]
+                else:
+                    for r in range(nr_):
+                        crow = Cb[i0 + r]
+                        trow = tmp[r]
+                        for c in range(nc):
+                            crow[j0 + c] += trow[c]
+
+
+def _gemm_impl(A, Bt, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, M, N, K, parallel):
+    """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile.
+
+    Bt is the transposed view of B (taken in Python: ``B.transpose`` inside jitted code would compile
+    a costly error path).  With pack_a (pack_b) False, Ap (Bp) already holds the packed operand and A
+    (B) is not read:
+    the convolution writes its im2col matrix straight into the packed layout.
+    ``parallel`` is a run-time flag: the same compiled function runs its two task loops either with
+    ``prange`` or with a plain ``range`` (no thread launch for small problems).  The loop bodies are
+    separate jitted functions, so each is compiled once and only the loop differs.  ``np.intp(t)``:
+    a ``prange`` index is typed uint64 and a ``range`` index int64; without the cast each body would be
+    compiled twice."""
+    nb = C.shape[0]
+    ga = (Ap.shape[1] + _PG - 1) // _PG if pack_a else 0
+    gb = (Bp.shape[1] + _PG - 1) // _PG if pack_b else 0
+    # 1) pack A and B, in groups of panels
+    npack = nb * (ga + gb)
+    if parallel:
+        for t in prange(npack):
+            _pack_task(A, Bt, Ap, Bp, np.intp(t), ga, gb)
+    else:
+        for t in range(npack):
+            _pack_task(A, Bt, Ap, Bp, np.intp(t), ga, gb)
+    # 2) compute disjoint (batch, MC, NC) tiles of C
     nti = (M + MC - 1) // MC
     ntj = (N + NC - 1) // NC
     ntiles = nb * nti * ntj
-    for t in prange(ntiles):
-        b = t // (nti * ntj)
-        q = t - b * (nti * ntj)
-        ti = q // ntj
-        tj = q - ti * ntj
-        i_begin = ti * MC
-        i_end = min(M, i_begin + MC)
-        j_begin = tj * NC
-        j_end = min(N, j_begin + NC)
+    if parallel:
+        for t in prange(ntiles):
+            _tile(C, Ap, Bp, np.empty_like(mk_tmp), np.intp(t), nti, ntj, KC, MC, NC, M, N, K)
+    else:
         tmp = np.empty_like(mk_tmp)
-        Cb = C[b]
-        for k0 in range(0, K, KC):
-            k1 = min(K, k0 + KC)
-            for j0 in range(j_begin, j_end, NR):
-                bpanel = Bp[b, j0 // NR, k0:k1]
-                nc = min(NR, j_end - j0)
-                for i0 in range(i_begin, i_end, MR):
-                    _mk(Ap[b, i0 // MR, k0:k1], bpanel, tmp)
-                    nr_ = min(MR, i_end - i0)
-                    if k0 == 0:
-                        for r in range(nr_):
-                            crow = Cb[i0 + r]
-                            trow = tmp[r]
-                            for c in range(nc):
-                                crow[j0 + c] = trow[c]
-                    else:
-                        for r in range(nr_):
-                            crow = Cb[i0 + r]
-                            trow = tmp[r]
-                            for c in range(nc):
-                                crow[j0 + c] += trow[c]
+        for t in range(ntiles):
+            _tile(C, Ap, Bp, tmp, np.intp(t), nti, ntj, KC, MC, NC, M, N, K)
 
 
-def _make_driver(mk, parallel):
-    g = dict(_gemm_impl.__globals__)
-    g["_mk"] = mk
-    fn = type(_gemm_impl)(_gemm_impl.__code__, g, _gemm_impl.__name__)
-    fn.__qualname__ = f"_gemm_{mk.py_func.__name__}_{'par' if parallel else 'ser'}"
-    return njit(cache=True, nogil=True, parallel=parallel, fastmath=True)(fn)
+def _with_globals(fn, name, **g):
+    """A copy of the plain Python function ``fn`` whose globals also contain ``g`` (per-dtype helpers)."""
+    glob = dict(fn.__globals__)
+    glob.update(g)
+    f = type(fn)(fn.__code__, glob, fn.__name__)
+    f.__qualname__ = name
+    return f
+
+
+def _make_driver(mk):
+    """One compiled driver per dtype; the tile function it calls is bound to that dtype's micro-kernel."""
+    name = mk.py_func.__name__
+    tile = njit(cache=True, nogil=True, fastmath=True)(_with_globals(_tile_impl, f"_tile{name}", _mk=mk))
+    return njit(cache=True, nogil=True, parallel=True, fastmath=True)(
+        _with_globals(_gemm_impl, f"_gemm{name}", _tile=tile))
 
 
 _DRIVERS = {}
@@ -241,24 +254,23 @@ def _sig(dt):
     c4 = ty[:, :, :, ::1]
     c2 = ty[:, ::1]
     i = numba.intp
-    return (anyl3, anyl3, c3, c4, c4, c2, i, i, i, numba.boolean, numba.boolean, i, i, i)
+    return (anyl3, anyl3, c3, c4, c4, c2, i, i, i, numba.boolean, numba.boolean, i, i, i, numba.boolean)
 
 
-def _driver(dt, parallel):
-    """Compiled entry point for (dtype, parallel), compiling on first use."""
-    key = (dt, parallel)
-    fn = _DRIVERS.get(key)
+def _driver(dt):
+    """Compiled entry point for dtype dt (serial or parallel at run time), compiling on first use:
+    float64 costs nothing until a float64 product is requested."""
+    fn = _DRIVERS.get(dt)
     if fn is None:
         mk = _MK[dt]
-        MR, NR = _TILES[dt][:2]
         ty = numba.from_dtype(dt)
         with slp_only():
             mk.compile((ty[:, ::1], ty[:, ::1], ty[:, ::1]))
-        disp = _make_driver(mk, parallel)
+        disp = _make_driver(mk)
         sig = _sig(dt)
         disp.compile(sig)
         fn = disp.overloads[sig].entry_point
-        _DRIVERS[key] = fn
+        _DRIVERS[dt] = fn
     return fn
 
 
@@ -329,7 +341,7 @@ def _gemm(a3, b3, parallel):
     Ap = _buffer("a", dt, (nb, -(-M // MR), K, MR))
     Bp = _buffer("b", dt, (nb, -(-N // NR), K, NR))
     tmp = _buffer("t", dt, (MR, NR))
-    _driver(dt, parallel)(a3, b3, C, Ap, Bp, tmp, KC, MC, NC, True, True, M, N, K)
+    _driver(dt)(a3, b3.transpose(0, 2, 1), C, Ap, Bp, tmp, KC, MC, NC, True, True, M, N, K, parallel)
     return C
 
 
@@ -368,8 +380,8 @@ def matmul_packed(a, b, M, N, K, parallel=None):
     Ap = _buffer("a", dt, (1, -(-M // MR), K, MR)) if pack_a else a[None]
     Bp = _buffer("b", dt, (1, -(-N // NR), K, NR)) if pack_b else b[None]
     tmp = _buffer("t", dt, (MR, NR))
-    _driver(dt, parallel)(a[None] if pack_a else dummy, b[None] if pack_b else dummy, C, Ap, Bp, tmp,
-                          KC, MC, NC, pack_a, pack_b, M, N, K)
+    _driver(dt)(a[None] if pack_a else dummy, b.T[None] if pack_b else dummy, C, Ap, Bp, tmp,
+                KC, MC, NC, pack_a, pack_b, M, N, K, parallel)
     return C[0]
 
 

@@ -1,0 +1,101 @@
+"""Milliseconds per training step of a model (forward + backward + Adam), after warm-up.
+
+    python benchmarks/step_time.py vae                         # the default VAE, batch 128
+    python benchmarks/step_time.py conv --set variant=strided
+    python benchmarks/step_time.py vae --torch                 # also PyTorch's VAE, same loop
+
+Batches are drawn at random from the embedded 'mnist-5k' digits. The first
+``--warmup`` steps (JIT compilation, buffer allocation) are not timed; then
+``--repeats`` blocks of ``--steps`` steps are, and the minimum and median of
+the per-block ms/step are printed (the minimum is the least disturbed by other
+processes on the machine; compare numbers taken in the same minute).
+With ``--torch`` the same loop runs PyTorch's version of the model from
+``torch_reference.py`` (for 'vae' and 'conv'; its conv model is a close
+relative, not an exact copy: see that file). Seconds per 60,000-image epoch
+are ms/step * 60000 / batch / 1000.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import minigrad as mg  # noqa: E402
+from autoencoders.data import load_dataset, to_float  # noqa: E402
+from autoencoders.models import build_model  # noqa: E402
+
+
+def time_steps(step, warmup, steps, repeats):
+    """(min, median) ms per call of step() over ``repeats`` blocks of ``steps`` calls."""
+    for _ in range(warmup):
+        step()
+    blocks = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        blocks.append((time.perf_counter() - start) / steps * 1e3)
+    return min(blocks), float(np.median(blocks))
+
+
+def minigrad_step(name, config, images, labels, batch_size, seed=0):
+    mg.random.seed(seed)
+    model = build_model(name, **config)
+    optimizer = mg.optim.Adam(model.parameters(), lr=1e-3)
+    flat, rng = model.input_kind == "flat", np.random.default_rng(seed)
+
+    def step():
+        index = rng.integers(0, len(images), batch_size)
+        loss, _ = model.loss(mg.Tensor(to_float(images[index], flatten=flat)), labels[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def torch_step(name, images, batch_size, seed=0):
+    import torch
+    from torch_reference import MODELS
+
+    torch.manual_seed(seed)
+    model, loss_fn, flat = MODELS[name](torch)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = torch.from_numpy(to_float(images, flatten=flat))
+    rng = np.random.default_rng(seed)
+
+    def step():
+        x = data[torch.from_numpy(rng.integers(0, len(data), batch_size))]
+        optimizer.zero_grad()
+        loss_fn(model, x).backward()
+        optimizer.step()
+    return step
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--torch", action="store_true", help="also time PyTorch's version")
+    args = parser.parse_args(argv)
+    config = dict(option.split("=", 1) for option in args.options)
+    images, labels = load_dataset("mnist-5k", split="train")
+    labels = labels.astype(np.int64)
+    runs = [("minigrad", lambda: minigrad_step(args.model, config, images, labels, args.batch_size))]
+    if args.torch:
+        runs.append(("torch", lambda: torch_step(args.model, images, args.batch_size)))
+    for library, make in runs:
+        best, median = time_steps(make(), args.warmup, args.steps, args.repeats)
+        epoch = median * 60000 / args.batch_size / 1e3
+        print(f"{library:8s} {args.model} {config or ''} batch {args.batch_size}: "
+              f"ms/step min {best:.2f}, median {median:.2f}  (~{epoch:.1f} s per 60k-image epoch)")
+
+
+if __name__ == "__main__":
+    main()
