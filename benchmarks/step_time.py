@@ -9,6 +9,7 @@ Batches are drawn at random from the embedded 'mnist-5k' digits. The first
 ``--repeats`` blocks of ``--steps`` steps are, and the minimum and median of
 the per-block ms/step are printed (the minimum is the least disturbed by other
 processes on the machine; compare numbers taken in the same minute).
+``NUMBA_NUM_THREADS=1`` runs both libraries on one thread (torch follows it here).
 With ``--torch`` the same loop runs PyTorch's version of the model from
 ``torch_reference.py`` (for 'vae' and 'conv'; its conv model is a close
 relative, not an exact copy: see that file). Seconds per 60,000-image epoch
@@ -61,6 +62,7 @@ def torch_step(name, images, batch_size, seed=0):
     from torch_reference import MODELS
 
     torch.manual_seed(seed)
+    torch.set_num_threads(int(os.environ.get("NUMBA_NUM_THREADS", torch.get_num_threads())))
     model, loss_fn, flat = MODELS[name](torch)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     data = torch.from_numpy(to_float(images, flatten=flat))

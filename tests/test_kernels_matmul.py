@@ -7,6 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 import importlib
 
+import numba
+
 from minigrad import kernels
 
 # the package re-exports a dispatching `matmul` function under the module's name
@@ -120,3 +122,18 @@ def test_alternating_with_numpy_matmul_is_correct():
         r = a @ a
         c = mm.matmul(a, a)
         np.testing.assert_allclose(c, r, atol=1e-3)
+
+
+def test_one_compiled_specialization_per_dtype():
+    """Serial and parallel runs share one compiled driver, and its loop bodies are compiled once
+    (a prange index is uint64, a range index int64: without the cast each body compiled twice).
+    Layouts (C, F, transposed, strided) never add specializations.  Guards cold-compile time."""
+    rng = np.random.default_rng(2)
+    for la in ("C", "F", "T", "strided"):
+        a = _layout(rng.standard_normal((20, 30)).astype(np.float32), la)
+        b = _layout(rng.standard_normal((30, 40)).astype(np.float32), la)
+        np.testing.assert_array_equal(mm.matmul(a, b, parallel=True), mm.matmul(a, b, parallel=False))
+    assert np.dtype(np.float32) in mm._DRIVERS
+    for disp in (mm._pack, mm._pack_task):
+        sigs = [s for s in disp.signatures if s[0].dtype == numba.float32]
+        assert len(sigs) <= 1, sigs      # 0 when the driver came from the on-disk cache

@@ -37,7 +37,7 @@ def test_conv_uses_the_benchmark_layer_shapes():
         ("Conv2d", 32, 64, (3, 3), (2, 2), (1, 1)),          # 7 x 7 -> 4 x 4
         ("ConvTranspose2d", 64, 32, (3, 3), (2, 2), (1, 1)),  # 7 -> 14
         ("ConvTranspose2d", 32, 16, (3, 3), (2, 2), (1, 1)),  # 14 -> 28
-        ("Conv2d", 16, 1, (3, 3), (1, 1), (1, 1)),           # 28 x 28 logits
+        ("Conv2d", 16, 1, (1, 1), (1, 1), (0, 0)),           # 1 x 1 read-out: 28 x 28 logits
     ]
 
 

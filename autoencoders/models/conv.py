@@ -10,7 +10,7 @@ With the defaults (28 x 28 images, channels 16, 32, 64, kernel 3) the 'pool' var
     decoder  Linear(code, 64 * 7 * 7) + ReLU + Unflatten        -> (B, 64, 7, 7)
              ConvTranspose2d(64, 32, k3, s2, p1, op1) + ReLU    -> (B, 32, 14, 14)
              ConvTranspose2d(32, 16, k3, s2, p1, op1) + ReLU    -> (B, 16, 28, 28)
-             Conv2d(16, 1, k3, s1, p1)                          -> logits (B, 1, 28, 28)
+             Conv2d(16, 1, k1)                                  -> logits (B, 1, 28, 28)
 
 and the 'strided' variant replaces each "stride 1 convolution + 2 x 2 max-pool"
 by one convolution of stride 2 (same output sizes, a quarter of the work, the
@@ -83,6 +83,7 @@ def conv_decoder(config, in_features):
 
     A transposed convolution with stride 2, padding k // 2 and output_padding 1
     maps n pixels to exactly 2n: (n - 1) 2 - 2 (k // 2) + k + 1 = 2n for odd k.
+    The read-out is a 1 x 1 convolution: each pixel's logit mixes its c1 channels.
     """
     (c1, c2, c3), k = config["channels"], config["kernel_size"]
     p = k // 2
@@ -92,7 +93,7 @@ def conv_decoder(config, in_features):
         nn.Unflatten(1, (c3, quarter, quarter)),
         nn.ConvTranspose2d(c3, c2, k, stride=2, padding=p, output_padding=1), nn.ReLU(),
         nn.ConvTranspose2d(c2, c1, k, stride=2, padding=p, output_padding=1), nn.ReLU(),
-        nn.Conv2d(c1, IMAGE_SHAPE[0], k, stride=1, padding=p))
+        nn.Conv2d(c1, IMAGE_SHAPE[0], 1))
 
 
 @register("conv")

@@ -121,9 +121,10 @@ class VAE(Autoencoder):
         z = self.reparameterize(mu, logvar) if self.training else mu
         return self.decode(z, labels)
 
-    def recon_nll(self, logits, x):
-        """-log p(x|z) summed over pixels: a Tensor (B,) (one value per image)."""
-        axes = tuple(range(1, x.ndim))
+    def recon_nll(self, logits, x, per_image=True):
+        """-log p(x|z) summed over pixels: a Tensor (B,), one value per image
+        (per_image=False: summed over the batch too, one reduction instead of two)."""
+        axes = tuple(range(1, x.ndim)) if per_image else None
         if self.config["likelihood"] == "bernoulli":
             return ops.sum(F.binary_cross_entropy_with_logits(logits, x, reduction="none"), axis=axes)
         if self.config["variance"] == "learned":   # one per pixel, kept above the floor
@@ -148,7 +149,7 @@ class VAE(Autoencoder):
         batch = x.shape[0]
         mu, logvar = self.encode(x, labels)
         z = self.reparameterize(mu, logvar)
-        recon = ops.sum(self.recon_nll(self.decode(z, labels), x)) / batch
+        recon = self.recon_nll(self.decode(z, labels), x, per_image=False) / batch
         kl = F.gaussian_kl_divergence(mu, logvar, reduction="sum") / batch
         loss = recon + kl * self.config["beta"]
         metrics = {"loss": loss.item(), "recon": recon.item(), "kl": kl.item()}
@@ -170,7 +171,7 @@ class VAE(Autoencoder):
     def sample(self, n, rng, labels=None):
         """n images decoded from z ~ N(0, I) drawn with the numpy Generator ``rng``:
         the mean of p(x|z) (pixel probabilities), shaped like x."""
-        z = rng.standard_normal((n, self.config["latent"])).astype(np.float32)
+        z = rng.standard_normal((n, self.config["latent"])).astype(self.to_mu.weight.dtype)
         with evaluating(self):
             return _sigmoid(self.decode(mg.tensor(z), labels).data)
 

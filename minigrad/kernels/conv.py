@@ -7,14 +7,15 @@ Conv2d is a cross-correlation:
 
 (out-of-range x reads are zero), with g = o // Og.  Output size Ho = (H + 2p - d(k-1) - 1) // s + 1.
 
-Algorithm.  ``_im2col`` copies, for every (c, a, b) row, the strided input pixels each output position
-reads, into ``cols`` of shape (C*KH*KW, N, Ho*Wo) (C-order).  Then, per group,
+Algorithm.  ``_im2col_packed`` copies, for every (c, a, b) row, the strided input pixels each output
+position reads, into the im2col matrix cols (C*KH*KW, N*Ho*Wo), written directly in the packed-panel
+layout of the matmul.  Then
 
     forward:          yT   (Og, N*L)    = w_g (Og, Cg*KK) @ cols_g (Cg*KK, N*L)
     backward_input:   dcol (Cg*KK, N*L) = w_g^T           @ gyT_g (Og, N*L);  dx = col2im(dcol)
     backward_weight:  dw_g (Og, Cg*KK)  = gyT_g           @ cols_g^T
 
-where yT/gyT are the (O, N, L) transposes of y/gy (a parallel copy).  All matmuls have a long inner
+(groups > 1: one such convolution per group, on channel slices), where yT/gyT are the (O, N, L) transposes of y/gy (a parallel copy).  All matmuls have a long inner
 dimension (N*L or Cg*KK), which our packed matmul handles well, and the transposed operands (w^T,
 cols^T) are free because packing reads through strides.  ``_col2im`` scatters back with ``prange``
 over (n, c) image planes, so every thread writes its own plane: no race.  Copy loops compute the
@@ -28,7 +29,7 @@ docs/kernels.md derives all of this.
 import numpy as np
 from numba import njit, prange
 
-from .matmul import matmul, matmul_packed, packed_buffer, panel_widths
+from .matmul import matmul_packed, packed_buffer, panel_widths
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight",
@@ -121,38 +122,6 @@ def _valid_range(Wo, sw, off, W):
     if lo > hi:
         lo = hi
     return lo, hi
-
-
-@njit(cache=True, parallel=True)
-def _im2col(x, cols, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
-    """cols[(c*KH + a)*KW + b, n, i*Wo + j] = x[n, c, i*sh - ph + a*dh, j*sw - pw + b*dw] (0 outside)."""
-    N, C, H, W = x.shape
-    R = C * KH * KW
-    for t in prange(R * N):
-        row = t // N
-        n = t - row * N
-        c = row // (KH * KW)
-        ab = row - c * (KH * KW)
-        a = ab // KW
-        b = ab - a * KW
-        dst = cols[row, n]
-        xs = x[n, c]
-        offw = b * dw - pw
-        lo, hi = _valid_range(Wo, sw, offw, W)
-        for i in range(Ho):
-            ih = i * sh - ph + a * dh
-            base = i * Wo
-            if ih < 0 or ih >= H:
-                for j in range(Wo):
-                    dst[base + j] = 0
-                continue
-            src = xs[ih]
-            for j in range(lo):
-                dst[base + j] = 0
-            for j in range(lo, hi):
-                dst[base + j] = src[j * sw + offw]
-            for j in range(hi, Wo):
-                dst[base + j] = 0
 
 
 @njit(cache=True, parallel=True)
@@ -300,13 +269,6 @@ def _swap(src3):
     return dst
 
 
-def _cols(x, KH, KW, s, p, d, Ho, Wo):
-    N, C = x.shape[:2]
-    cols = np.empty((C * KH * KW, N, Ho * Wo), x.dtype)
-    _im2col(x, cols, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
-    return cols
-
-
 # ----------------------------------------------------------------------------------------------
 # conv2d
 # ----------------------------------------------------------------------------------------------
@@ -320,16 +282,18 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=
     Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, w.shape, "conv2d")
     if N == 0 or O == 0:
         return np.zeros((N, O, Ho, Wo), x.dtype)
+    if G > 1:    # groups are independent convolutions on channel slices
+        Og = O // G
+        y = np.empty((N, O, Ho, Wo), x.dtype)
+        for g in range(G):
+            y[:, g * Og:(g + 1) * Og] = conv2d_forward(x[:, g * Cg:(g + 1) * Cg], w[g * Og:(g + 1) * Og],
+                                                       s, p, d, 1, parallel)
+        return y
     x = np.ascontiguousarray(x)
-    Og, R = O // G, Cg * KH * KW
+    R = Cg * KH * KW
     w2 = w.reshape(O, R)
-    if G == 1:   # im2col straight into packed B panels, then one matmul
-        yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, False), O, N * Ho * Wo, R, parallel)
-        return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
-    cols = _cols(x, KH, KW, s, p, d, Ho, Wo).reshape(C * KH * KW, N * Ho * Wo)
-    yT = np.empty((O, N * Ho * Wo), x.dtype)
-    for g in range(G):
-        yT[g * Og:(g + 1) * Og] = matmul(w2[g * Og:(g + 1) * Og], cols[g * R:(g + 1) * R], parallel)
+    # im2col straight into packed B panels, then one matmul
+    yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, False), O, N * Ho * Wo, R, parallel)
     return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
 
 
@@ -361,18 +325,17 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
     if O == 0:
         dx[...] = 0
         return dx
-    Og, R = O // G, Cg * KH * KW
+    if G > 1:
+        Og = O // G
+        for g in range(G):
+            dx[:, g * Cg:(g + 1) * Cg] = conv2d_backward_input(gy[:, g * Og:(g + 1) * Og], w[g * Og:(g + 1) * Og],
+                                                               (H, W), s, p, d, 1, parallel)
+        return dx
+    R = Cg * KH * KW
     w2 = w.reshape(O, R)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
-    if G == 1:
-        dcols = matmul_packed(w2.T, _packed_nc(gy3, "b"), R, N * Ho * Wo, O, parallel)
-        _col2im(dcols.reshape(R, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
-        return dx
-    gyT = _swap(gy3).reshape(O, N * Ho * Wo)
-    dcols = np.empty((C * KH * KW, N * Ho * Wo), gy.dtype)
-    for g in range(G):
-        dcols[g * R:(g + 1) * R] = matmul(w2[g * Og:(g + 1) * Og].T, gyT[g * Og:(g + 1) * Og], parallel)
-    _col2im(dcols.reshape(C * KH * KW, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
+    dcols = matmul_packed(w2.T, _packed_nc(gy3, "b"), R, N * Ho * Wo, O, parallel)
+    _col2im(dcols.reshape(R, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
     return dx
 
 
@@ -400,19 +363,18 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
     dw = np.zeros(wshape, x.dtype)
     if N == 0 or O == 0 or C == 0:
         return dw
+    if G > 1:
+        Og, Cg = O // G, C // G
+        for g in range(G):
+            dw[g * Og:(g + 1) * Og] = conv2d_backward_weight(x[:, g * Cg:(g + 1) * Cg], gy[:, g * Og:(g + 1) * Og],
+                                                             (KH, KW), s, p, d, 1, parallel)
+        return dw
     x = np.ascontiguousarray(x)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
-    Og, R = O // G, (C // G) * KH * KW
-    if G == 1:
-        a = _packed_nc(gy3, "a")
-        b = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, True)
-        return matmul_packed(a, b, O, R, N * Ho * Wo, parallel).reshape(wshape)
-    cols = _cols(x, KH, KW, s, p, d, Ho, Wo).reshape(C * KH * KW, N * Ho * Wo)
-    gyT = _swap(gy3).reshape(O, N * Ho * Wo)
-    dw2 = dw.reshape(O, R)
-    for g in range(G):
-        dw2[g * Og:(g + 1) * Og] = matmul(gyT[g * Og:(g + 1) * Og], cols[g * R:(g + 1) * R].T, parallel)
-    return dw
+    R = C * KH * KW
+    a = _packed_nc(gy3, "a")
+    b = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, True)
+    return matmul_packed(a, b, O, R, N * Ho * Wo, parallel).reshape(wshape)
 
 
 # ----------------------------------------------------------------------------------------------

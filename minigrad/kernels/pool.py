@@ -106,7 +106,8 @@ def _maxpool_bwd(gy, idx, dx):
         n = t // C
         c = t - n * C
         d = dx[n, c].reshape(H * W)
-        d[:] = 0
+        for k in range(H * W):     # an explicit loop: `d[:] = 0` would be a nested parfor to compile
+            d[k] = 0
         g = gy[n, c]
         ids = idx[n, c]
         for i in range(Ho):
