@@ -145,6 +145,14 @@ def test_vae_loss_gradients(config):
     check_loss_gradients(model, random_flat(3, 16))
 
 
+def test_gradient_check_needs_the_noise_fixed():
+    """Without re-seeding, every evaluation draws new eps; finite differences of that
+    noisy loss are garbage and the check fails, so passing above means something."""
+    model = build_model("vae", **TINY)
+    with pytest.raises(mg.GradcheckError):
+        check_loss_gradients(model, random_flat(3, 16), seed=None)
+
+
 def test_conv_vae_loss_gradients():
     model = build_model("vae", arch="conv", channels=(2, 2, 2), hidden=3, latent=2, image_size=12)
     check_loss_gradients(model, np.random.default_rng(0).uniform(0.05, 0.95, (2, 1, 12, 12)))
@@ -237,7 +245,7 @@ def test_cvae_rejects_bad_labels():
 # ----- training -------------------------------------------------------------------------
 @pytest.mark.parametrize("name, config, lr, ratio", [
     ("vae", {}, 3e-3, 0.55),
-    ("vae", {"likelihood": "gaussian"}, 3e-3, 0.8),
+    ("vae", {"likelihood": "gaussian"}, 3e-3, 0.5),
     ("vae", {"arch": "conv", "variant": "strided", "channels": (8, 8, 8), "hidden": 64}, 1e-2, 0.65),
     ("cvae", {}, 3e-3, 0.55),
 ])
