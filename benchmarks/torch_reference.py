@@ -52,19 +52,21 @@ def _conv_ae(torch):
     nn = torch.nn
 
     class ConvAE(nn.Module):
-        """Conv 1-16-32 with max pooling, a strided conv to 64 channels, and a
-        transposed-conv decoder back to 28x28 (the kernel benchmark's layers)."""
+        """The same network as autoencoders/models/conv.py with its defaults ('pool' variant,
+        channels 16-32-64, code 32)."""
 
         def __init__(self):
             super().__init__()
             self.enc = nn.Sequential(
                 nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                 nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU())
+                nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+                nn.Flatten(), nn.Linear(64 * 4 * 4, 32))
             self.dec = nn.Sequential(
-                nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=0), nn.ReLU(),
+                nn.Linear(32, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+                nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
                 nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-                nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1))
+                nn.Conv2d(16, 1, 1))
 
         def forward(self, x):
             return self.dec(self.enc(x))

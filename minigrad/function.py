@@ -6,7 +6,9 @@ An op is a class with two methods that work on plain NumPy arrays:
   on ``self``, whatever backward will need;
 * ``backward(grad) -> tuple`` receives dL/d(output) (same shape as the output)
   and returns one vector-Jacobian product per input, ``None`` for inputs that
-  need no gradient. A gradient may keep the *broadcast* shape: the engine sums
+  need no gradient. ``self.needs_input_grad`` (one bool per input, set before
+  forward) lets an op skip a costly gradient nobody will use, such as the
+  gradient of a first layer with respect to the input images. A gradient may keep the *broadcast* shape: the engine sums
   it back to the input's shape (``autograd.unbroadcast``), in that one place.
 
 ``Function.apply`` wires an op into the graph: it converts Python numbers to
@@ -51,6 +53,8 @@ class Function:
 
         fn = cls(**params)
         tensors = [x for x in inputs if isinstance(x, Tensor)]
+        fn.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
+                                    for x in inputs)
         dtype = dtypes.common_dtype([t.data for t in tensors], cls.op_name)
         arrays = []
         for x in inputs:

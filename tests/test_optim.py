@@ -8,6 +8,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn, optim
+from minigrad.nn import Parameter
 from minigrad.optim.lr_scheduler import CosineAnnealingLR, StepLR
 
 F64 = np.float64
@@ -238,3 +239,28 @@ def test_clip_grad_norm():
     assert params[0].grad.dtype == np.float32
     assert nn.clip_grad_norm_(params, max_norm=100.0) == pytest.approx(6.5, rel=1e-6)
     np.testing.assert_allclose(params[0].grad.data, [1.5, 2.0], rtol=1e-6)  # below the limit: unchanged
+
+
+# ----- the fused (Numba) Adam loop against the NumPy expressions ------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
+    lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
+])
+def test_fused_adam_matches_the_numpy_update(dtype, make):
+    rng = np.random.default_rng(3)
+    start = [rng.standard_normal(s).astype(dtype) for s in [(7, 5), (5,), (3, 2, 4)]]
+    results = []
+    for fused in (True, False):
+        ps = [Parameter(a.copy(), dtype=dtype) for a in start]
+        opt = make(ps)
+        opt.fused = fused
+        for step in range(4):
+            for k, p in enumerate(ps):
+                p.grad = mg.tensor(np.sin(p.data * (step + 1) + k).astype(dtype), dtype=dtype)
+            opt.step()
+        results.append([p.data.copy() for p in ps])
+        assert all(p.data.dtype == dtype for p in ps)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=tol, atol=tol)

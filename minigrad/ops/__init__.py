@@ -44,8 +44,7 @@ def astype(x, dtype): return AsType.apply(x, dtype=dtype)
 
 
 def pow(a, b):  # noqa: A001
-    b_needs_grad = isinstance(b, _tensor_cls()) and b.requires_grad
-    return Pow.apply(a, b, exponent_needs_grad=b_needs_grad)
+    return Pow.apply(a, b)
 
 
 def where(condition, a, b):

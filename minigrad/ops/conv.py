@@ -98,8 +98,9 @@ class Conv2d(Function):
         """
         k = _kernels()
         args = (self.stride, self.padding, self.dilation, self.groups)
-        gx = k.conv2d_backward_input(g, self.w, self.x.shape[2:], *args)
-        gw = k.conv2d_backward_weight(self.x, g, self.w.shape[2:], *args)
+        need_x, need_w = self.needs_input_grad
+        gx = k.conv2d_backward_input(g, self.w, self.x.shape[2:], *args) if need_x else None
+        gw = k.conv2d_backward_weight(self.x, g, self.w.shape[2:], *args) if need_w else None
         return gx, gw
 
 
@@ -141,6 +142,7 @@ class ConvTranspose2d(Function):
         """
         k = _kernels()
         args = (self.stride, self.padding, self.dilation, self.groups)
-        gx = k.conv2d_forward(g, self.w, *args)
-        gw = k.conv2d_backward_weight(g, self.x, self.w.shape[2:], *args)
+        need_x, need_w = self.needs_input_grad
+        gx = k.conv2d_forward(g, self.w, *args) if need_x else None
+        gw = k.conv2d_backward_weight(g, self.x, self.w.shape[2:], *args) if need_w else None
         return gx, gw

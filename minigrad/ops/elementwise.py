@@ -77,18 +77,15 @@ class Pow(Function):
     only defined, where a > 0; it is computed only when b requires a gradient).
     """
 
-    def __init__(self, exponent_needs_grad=True):
-        self.exponent_needs_grad = exponent_needs_grad
-
     def forward(self, a, b):
         self.a, self.b = a, b
         self.y = a**b
         return self.y
 
     def backward(self, g):
-        ga = g * self.b * self.a ** (self.b - 1)
+        ga = g * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
         gb = None
-        if self.exponent_needs_grad:
+        if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gb = g * self.y * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
         return ga, gb

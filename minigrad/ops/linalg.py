@@ -16,6 +16,7 @@ class MatMul(Function):
     """y = a @ b.  For 2-D a (M, K) and b (K, N), y is (M, N).
 
     VJP: dL/da = g @ b^T (M, N)(N, K) -> (M, K);  dL/db = a^T @ g (K, M)(M, N) -> (K, N).
+    Only the gradients that are needed are computed (``needs_input_grad``).
     Batched: the same on the last two axes; batch axes broadcast, and the engine
     sums the gradient over broadcast batch axes. A 1-D a is a row (1, K) and a
     1-D b a column (K, 1) whose added axis is removed again from the result.
@@ -38,10 +39,13 @@ class MatMul(Function):
             g2 = np.expand_dims(g2, -2 if b.ndim > 1 else 0)
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
-        ga = _matmul_arrays(g2, np.swapaxes(b2, -1, -2))
-        gb = _matmul_arrays(np.swapaxes(a2, -1, -2), g2)
-        if a.ndim == 1:
-            ga = ga[..., 0, :]
-        if b.ndim == 1:
-            gb = gb[..., :, 0]
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = _matmul_arrays(g2, np.swapaxes(b2, -1, -2))
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if self.needs_input_grad[1]:
+            gb = _matmul_arrays(np.swapaxes(a2, -1, -2), g2)
+            if b.ndim == 1:
+                gb = gb[..., :, 0]
         return ga, gb

@@ -71,12 +71,21 @@ class BroadcastTo(Function):
         return (g,)
 
 
+def is_basic_index(index):
+    """True for NumPy "basic" indexing: ints, slices, None and Ellipsis only (no arrays, no bools)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(p, bool)
+               for p in parts)
+
+
 @register("getitem")
 class GetItem(Function):
     """y = x[index] for any NumPy index (ints, slices, None, ..., bool or int arrays).
 
     VJP: dL/dx = zeros of x's shape with g scatter-*added* at ``index``
     (np.add.at), so an element picked twice by a fancy index gets both parts.
+    A basic index (ints, slices, None, ...) never picks an element twice, so
+    there a plain assignment does the same, many times faster.
     """
 
     def __init__(self, index):
@@ -88,7 +97,10 @@ class GetItem(Function):
 
     def backward(self, g):
         dx = np.zeros(self.shape, dtype=g.dtype)
-        np.add.at(dx, self.index, g)
+        if is_basic_index(self.index):
+            dx[self.index] = g
+        else:
+            np.add.at(dx, self.index, g)
         return (dx,)
 
 

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .fused import fused_adam_update
 from .optimizer import Optimizer
 
 
@@ -27,12 +28,25 @@ class Adam(Optimizer):
                              f"[0, 1); got lr={lr}, betas={betas}, eps={eps}, weight_decay={weight_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
+    fused = True  # run the one-pass Numba loop (optim/fused.py); False: the NumPy lines below
+
     def update(self, p, grad, state, group):
-        s = p.dtype.type  # hyperparameters as scalars of the parameter's dtype
         lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
+        if self.fused and p.data.flags.c_contiguous:
+            if wd and self.decoupled:
+                p.data *= p.dtype.type(1 - lr * wd)
+            fused_adam_update(p.data, grad, state["exp_avg"], state["exp_avg_sq"], b1, b2, lr,
+                              group["eps"], 0.0 if self.decoupled else wd, state["step"])
+        else:
+            self.update_numpy(p, grad, state, group)
+
+    def update_numpy(self, p, grad, state, group):
+        """The update written as array expressions: the reference for the fused loop."""
+        s = p.dtype.type  # hyperparameters as scalars of the parameter's dtype
+        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
         t = state["step"]
         g = grad
         if wd and self.decoupled:
