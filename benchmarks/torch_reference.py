@@ -78,7 +78,61 @@ def _conv_ae(torch):
     return ConvAE(), loss, False
 
 
-MODELS = {"vae": _vae_mlp, "conv": _conv_ae}
+def _deep_ae(torch):
+    nn = torch.nn
+
+    class DeepAE(nn.Module):
+        """784-128-64-32-64-128-784, ReLU on every hidden layer and the code (Keras blog's deep
+        autoencoder), initialized as autoencoders/models/deep.py does (He normal, zero bias)."""
+
+        def __init__(self):
+            super().__init__()
+            sizes = [784, 128, 64, 32]
+            enc = [nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])]
+            dec = [nn.Linear(b, a) for a, b in zip(sizes, sizes[1:])][::-1]
+            for layer in enc + dec:
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
+            self.layers = nn.ModuleList(enc + dec)
+
+        def forward(self, x):
+            for i, layer in enumerate(self.layers):
+                x = layer(x)
+                if i < len(self.layers) - 1:
+                    x = torch.relu(x)
+            return x
+
+    def loss(model, x):
+        return nn.functional.binary_cross_entropy_with_logits(model(x), x, reduction="sum") / x.shape[0]
+
+    return DeepAE(), loss, True
+
+
+MODELS = {"vae": _vae_mlp, "conv": _conv_ae, "deep": _deep_ae}
+
+
+def test_loss_after_training(name, train, test, epochs, batch_size=128, lr=1e-3, threads=2, seed=0):
+    """Train PyTorch's ``name`` with Adam(lr) and return its mean test loss (per image)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    model, loss_fn, flat = MODELS[name](torch)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    shape = (-1, 784) if flat else (-1, 1, 28, 28)
+    tr = torch.from_numpy(np.ascontiguousarray(train, dtype=np.float32)).reshape(shape)
+    te = torch.from_numpy(np.ascontiguousarray(test, dtype=np.float32)).reshape(shape)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(tr)))
+        for i in range(0, len(tr), batch_size):
+            opt.zero_grad()
+            loss = loss_fn(model, tr[order[i:i + batch_size]])
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        return float(sum(loss_fn(model, te[i:i + 1000]).item() * len(te[i:i + 1000])
+                         for i in range(0, len(te), 1000)) / len(te))
 
 
 def seconds_per_epoch(name, images, epochs=2, batch_size=128, threads=2, seed=0):

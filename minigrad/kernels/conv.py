@@ -29,6 +29,7 @@ docs/kernels.md derives all of this.
 import numpy as np
 from numba import njit, prange
 
+from ._args import pair as _pair
 from .matmul import matmul_packed, packed_buffer, panel_widths
 
 __all__ = [
@@ -42,14 +43,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # argument handling
 # ----------------------------------------------------------------------------------------------
-def _pair(v, name):
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    try:
-        a, b = v
-        return (int(a), int(b))
-    except Exception:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}") from None
 
 
 def conv_output_size(size, k, s, p, d):

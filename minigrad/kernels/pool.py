@@ -21,6 +21,8 @@ fresh cache), so sharing two kernels instead of writing four cut the module's co
 import numpy as np
 from numba import njit, prange
 
+from ._args import pair as _pair
+
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
     "upsample_nearest_forward", "upsample_nearest_backward",
@@ -29,14 +31,6 @@ __all__ = [
 ]
 
 
-def _pair(v, name):
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    try:
-        a, b = v
-        return (int(a), int(b))
-    except Exception:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}") from None
 
 
 def _check_x(x, what):
