@@ -33,12 +33,18 @@ from .base import IMAGE_SIZE, Autoencoder, ConfigError, Option, bernoulli_nll
 ACTIVATIONS = {"selu": F.selu, "relu": F.relu, "sigmoid": F.sigmoid}
 
 
-def init_weight(weight, activation):
-    """The initialization that suits ``activation``: LeCun normal for SELU (it keeps SELU
-    networks self-normalizing), He (Kaiming) normal for ReLU, Glorot uniform for sigmoid."""
-    if activation == "selu":
+INITS = ("auto", "glorot", "he", "lecun")
+
+
+def init_weight(weight, activation, scheme="auto"):
+    """Initialize ``weight``. 'auto' picks what suits ``activation``: LeCun normal for SELU (it
+    keeps SELU networks self-normalizing), He (Kaiming) normal for ReLU, Glorot uniform for
+    sigmoid. 'glorot' is Keras's default for every Dense layer (the Keras reference models)."""
+    if scheme == "auto":
+        scheme = {"selu": "lecun", "relu": "he"}.get(activation, "glorot")
+    if scheme == "lecun":
         nn.init.lecun_normal_(weight)
-    elif activation == "relu":
+    elif scheme == "he":
         nn.init.kaiming_normal_(weight, nonlinearity="relu")
     else:
         nn.init.xavier_uniform_(weight)
@@ -54,6 +60,8 @@ class DeepAutoencoder(Autoencoder):
         "tied": Option(False, "decoder weights are the encoder's transposes (own biases)"),
         "code_activation": Option("none", "activation of the code layer: 'none' (linear code) or "
                                   "'same' (the hidden activation, e.g. a sigmoid code)", choices=("none", "same")),
+        "init": Option("auto", "weight initialization: 'auto' (LeCun for selu, He for relu, Glorot "
+                       "for sigmoid), or one of glorot, he, lecun for every layer", choices=INITS),
         "pretrain_epochs": Option(0, "epochs of greedy layer-wise pretraining per layer (0: none)", min=0),
         "pretrain_lr": Option(1e-3, "Adam learning rate of the pretraining", min=0.0),
         "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
@@ -80,7 +88,7 @@ class DeepAutoencoder(Autoencoder):
         else:
             self.decoder = [nn.Linear(sizes[i + 1], sizes[i]) for i in range(len(widths))]
         for layer in self.encoder + getattr(self, "decoder", []):
-            init_weight(layer.weight, act)
+            init_weight(layer.weight, act, self.config["init"])
             nn.init.zeros_(layer.bias)
 
     @property
