@@ -6,7 +6,7 @@ import pytest
 
 from autoencoders.apps import anomaly, augment, classifier, denoise, features, generate, latent, search
 from autoencoders.apps.common import decode, embed
-from autoencoders.cli import main
+from cli_helpers import run
 from autoencoders.metrics import psnr
 from autoencoders.models import build_model
 
@@ -195,11 +195,6 @@ def test_augment_generated_set_labels():
 
 
 # ----- the commands, end to end on a slice of the embedded digits -----------------------------------
-def run(argv):
-    try:
-        return main(argv)
-    except SystemExit as exit:
-        return exit.code
 
 
 @pytest.fixture(scope="module")

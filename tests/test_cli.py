@@ -7,18 +7,12 @@ import numpy as np
 import pytest
 
 from autoencoders.checkpoint import load_checkpoint, save_checkpoint
-from autoencoders.cli import main
+from cli_helpers import run
 from autoencoders.train import read_metrics
 
 QUICK = ["--limit", "256", "--set", "hidden=32", "--set", "code=4", "--quiet"]
 
 
-def run(argv):
-    """main(argv) as a process would see it: the exit code, argparse's exits included."""
-    try:
-        return main(argv)
-    except SystemExit as exit:
-        return exit.code
 
 
 @pytest.fixture(scope="module")
