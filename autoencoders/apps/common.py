@@ -13,6 +13,7 @@ import minigrad as mg
 from ..data import to_float
 from ..models import evaluating
 from ..models.base import _sigmoid
+from ..pca import PCA
 
 BATCH = 512
 
@@ -79,3 +80,19 @@ def balanced_subset(labels, per_class, seed=0):
     order = np.random.default_rng(seed).permutation(len(labels))
     chosen = np.concatenate([order[labels[order] == c][:per_class] for c in np.unique(labels)])
     return np.sort(chosen)
+
+
+def code_pca_pixel_spaces(model, train_images, test_images, refusal):
+    """The three spaces the applications compare, as (width, {"code", "pca", "pixels"} ->
+    (train features, test features)): the model's codes, PCA codes of the same width (fit on
+    the training pixels) and the raw pixels. A model that reads the label to encode is refused
+    with ``refusal``: its codes would hand the label to whatever uses them."""
+    if model.needs_labels:
+        raise ValueError(f"model {model.name!r} reads the label to encode; {refusal}")
+    codes_train, codes_test = embed(model, train_images), embed(model, test_images)
+    width = codes_train.shape[1]
+    px_train, px_test = pixels(train_images), pixels(test_images)
+    pca = PCA(width).fit(px_train)
+    return width, {"code": (codes_train, codes_test),
+                   "pca": (pca.transform(px_train), pca.transform(px_test)),
+                   "pixels": (px_train, px_test)}

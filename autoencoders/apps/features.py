@@ -10,9 +10,8 @@ images, also without labels): the baselines of the same run.
 """
 import numpy as np
 
-from ..pca import PCA
 from .classifier import train_and_score
-from .common import balanced_subset, embed, pixels
+from .common import balanced_subset, code_pca_pixel_spaces
 
 LABEL_COUNTS = (100, 1000, None)   # None: all training labels
 
@@ -20,15 +19,11 @@ LABEL_COUNTS = (100, 1000, None)   # None: all training labels
 def feature_spaces(model, train_images, test_images):
     """{name: (train features, test features)}: the model's codes, PCA codes of the same
     width, and pixels."""
-    if model.needs_labels:
-        raise ValueError(f"model {model.name!r} reads the label to encode; a classifier on its "
-                         "codes would be given the answer. Use an unconditional model")
-    codes_train, codes_test = embed(model, train_images), embed(model, test_images)
-    width = codes_train.shape[1]
-    pca = PCA(width).fit(pixels(train_images))
-    return {f"{model.name} code ({width})": (codes_train, codes_test),
-            f"PCA-{width}": (pca.transform(pixels(train_images)), pca.transform(pixels(test_images))),
-            "pixels (784)": (pixels(train_images), pixels(test_images))}
+    width, spaces = code_pca_pixel_spaces(
+        model, train_images, test_images,
+        "a classifier on its codes would be given the answer. Use an unconditional model")
+    return {f"{model.name} code ({width})": spaces["code"], f"PCA-{width}": spaces["pca"],
+            "pixels (784)": spaces["pixels"]}
 
 
 def labelled_subset(labels, count, seed=0):

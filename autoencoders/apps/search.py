@@ -17,8 +17,7 @@ place to search than a linear projection or no projection at all.
 import numpy as np
 
 from ..metrics import precision_at_k
-from ..pca import PCA
-from .common import embed, pixels
+from .common import code_pca_pixel_spaces, embed, pixels
 
 METRICS = ("euclidean", "cosine")
 KS = (1, 10, 100)
@@ -70,21 +69,14 @@ def search_table(model, train_images, train_labels, test_images, test_labels, ks
     """Precision@k of the test images searched among the training images, for the
     autoencoder's codes, PCA codes of the same width and raw pixels:
     {space: {metric: {k: precision}}}, plus 'width': the code width."""
-    # the model's own codes need no labels (a CVAE's would: its code leaves the digit out)
-    if model.needs_labels:
-        raise ValueError(f"model {model.name!r} reads the label to encode, so its codes cannot be "
-                         "searched for the label; use an unconditional model")
-    codes_train, codes_test = embed(model, train_images), embed(model, test_images)
-    width = codes_train.shape[1]
-    pca = PCA(width).fit(pixels(train_images))
-    spaces = {
-        f"{model.name} code": (codes_test, codes_train),
-        f"PCA-{width}": (pca.transform(pixels(test_images)), pca.transform(pixels(train_images))),
-        "pixels": (pixels(test_images), pixels(train_images)),
-    }
-    table = {name: {metric: search_precision(q, test_labels, db, train_labels, ks, metric)
-                    for metric in metrics}
-             for name, (q, db) in spaces.items()}
+    # a CVAE's code leaves the digit out (the decoder is given it), so it is refused
+    width, spaces = code_pca_pixel_spaces(
+        model, train_images, test_images,
+        "its codes cannot be searched for the label; use an unconditional model")
+    names = {"code": f"{model.name} code", "pca": f"PCA-{width}", "pixels": "pixels"}
+    table = {names[kind]: {metric: search_precision(test, test_labels, train, train_labels, ks, metric)
+                           for metric in metrics}
+             for kind, (train, test) in spaces.items()}
     return {"width": width, "precision": table}
 
 
