@@ -265,14 +265,21 @@ def _swap(src3):
 # ----------------------------------------------------------------------------------------------
 # conv2d
 # ----------------------------------------------------------------------------------------------
-def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, parallel=None):
-    """y = conv2d(x, w): x (N, C, H, W), w (O, C/groups, KH, KW) -> y (N, O, Ho, Wo)."""
+def _forward_geometry(x, w, stride, padding, dilation, groups):
+    """Check conv2d's arguments (the fast kernel and its reference share this) and return
+    (stride, padding, dilation, groups, Ho, Wo) with the sizes as pairs."""
     s, p, d, G = _check_params(stride, padding, dilation, groups)
     _check_conv(x.shape, w.shape, G, "conv2d")
     _check_float(x, w)
+    Ho, Wo = _out_hw(x.shape[2], x.shape[3], w.shape[2], w.shape[3], s, p, d, x.shape, w.shape, "conv2d")
+    return s, p, d, G, Ho, Wo
+
+
+def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, parallel=None):
+    """y = conv2d(x, w): x (N, C, H, W), w (O, C/groups, KH, KW) -> y (N, O, Ho, Wo)."""
+    s, p, d, G, Ho, Wo = _forward_geometry(x, w, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     O, Cg, KH, KW = w.shape
-    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, w.shape, "conv2d")
     if N == 0 or O == 0:
         return np.zeros((N, O, Ho, Wo), x.dtype)
     if G > 1:    # groups are independent convolutions on channel slices
@@ -434,12 +441,9 @@ def _padded(x, p):
 
 
 def conv2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    _check_conv(x.shape, w.shape, G, "conv2d")
-    _check_float(x, w)
+    s, p, d, G, Ho, Wo = _forward_geometry(x, w, stride, padding, dilation, groups)
     N, C, H, W = x.shape
     O, Cg, KH, KW = w.shape
-    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, w.shape, "conv2d")
     xp = _padded(x, p)
     y = np.zeros((N, O, Ho, Wo), x.dtype)
     Og = O // G
