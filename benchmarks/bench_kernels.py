@@ -198,7 +198,7 @@ def machine():
     import numba
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, "
             f"Numba {numba.__version__}" + (f", torch {torch.__version__}" if torch else "")
-            + f"; 512-bit vectors: {K.wide_vectors_enabled()}; numba threads {numba.get_num_threads()}")
+            + f"; {K.isa.describe()}; numba threads {numba.get_num_threads()}")
 
 
 def write(mm_rows, alt, N, conv_rows, comp, quick):

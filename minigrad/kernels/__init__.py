@@ -19,7 +19,7 @@ import threading
 from . import conv as _conv
 from . import matmul as _mm
 from . import pool as _pool
-from ._numba_setup import wide_vectors_enabled
+from . import isa
 
 _BACKENDS = ("numba", "numpy")
 _default = os.environ.get("MINIGRAD_KERNELS", "numba").strip().lower() or "numba"

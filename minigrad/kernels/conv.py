@@ -158,10 +158,13 @@ def _swap01(src, dst):
 def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift):
     """Like _im2col, but element (row, q = n*L + i*Wo + j) goes straight into a packed matmul panel:
     trans=False (cols is the B operand, q its column):   dst[q >> shift, row, q & mask]
-    trans=True  (cols^T is the B operand, row its column): dst[row >> shift, q, row & mask]."""
+    trans=True  (cols^T is the B operand, row its column): dst[row // width, q, row % width].
+    The panel width (dst.shape[2]) is a power of two wherever it is split per element (q), so that
+    split is a shift and a mask; per-row splits are rare enough for a division."""
     N, C, H, W = x.shape
     R = C * KH * KW
     L = Ho * Wo
+    width = dst.shape[2]
     mask = (1 << shift) - 1
     for t in prange(R * N):
         row = t // N
@@ -179,8 +182,8 @@ def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift)
             inside = ih >= 0 and ih < H
             src = xs[max(0, min(ih, H - 1))]
             if trans:
-                d = dst[row >> shift]
-                lane = row & mask
+                d = dst[row // width]
+                lane = row - (row // width) * width
                 for j in range(Wo):
                     v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
                     d[q0 + j, lane] = v
@@ -195,8 +198,10 @@ def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift)
 def _pack_nc(g, dst, trans, shift):
     """Pack g (N, O, L), seen as the matrix gT (O, N*L), into a matmul panel buffer:
     trans=False (gT is B, K = O):       dst[q >> shift, o, q & mask] = g[n, o, l],  q = n*L + l
-    trans=True  (gT is A, M = O, K = N*L): dst[o >> shift, q, o & mask] = g[n, o, l]."""
+    trans=True  (gT is A, M = O, K = N*L): dst[o // width, q, o % width] = g[n, o, l]
+    (an A panel's width MR need not be a power of two: 3 on the AVX2 path)."""
     N, O, L = g.shape
+    width = dst.shape[2]
     mask = (1 << shift) - 1
     for t in prange(N * O):
         n = t // O
@@ -204,8 +209,8 @@ def _pack_nc(g, dst, trans, shift):
         src = g[n, o]
         q0 = n * L
         if trans:
-            d = dst[o >> shift]
-            lane = o & mask
+            d = dst[o // width]
+            lane = o - (o // width) * width
             for l in range(L):
                 d[q0 + l, lane] = src[l]
         else:
@@ -215,6 +220,9 @@ def _pack_nc(g, dst, trans, shift):
 
 
 def _log2(w):
+    """log2 of a B panel's width NR, which every path keeps a power of two (see isa.TILES)."""
+    if w & (w - 1):
+        raise ValueError(f"packed panel width {w} is not a power of two")
     return int(w).bit_length() - 1
 
 
@@ -243,7 +251,7 @@ def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, trans):
 def _packed_nc(g3, which):
     """Pack gT (O, N*L) of g3 (N, O, L) as the B operand (which='b') or the A operand ('a')."""
     N, O, L = g3.shape
-    MR, NR = panel_widths(g3.dtype)
+    NR = panel_widths(g3.dtype)[1]
     if which == "b":
         buf = packed_buffer("b", g3.dtype, N * L, O)
         _zero_tail(buf, N * L)
@@ -251,7 +259,7 @@ def _packed_nc(g3, which):
     else:
         buf = packed_buffer("a", g3.dtype, O, N * L)
         _zero_tail(buf, O)
-        _pack_nc(g3, buf, True, _log2(MR))
+        _pack_nc(g3, buf, True, 0)
     return buf
 
 

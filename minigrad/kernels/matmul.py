@@ -51,15 +51,12 @@ import numpy as np
 import numba
 from numba import njit, prange
 
+from . import isa
 from ._numba_setup import slp_only, num_threads
 
 __all__ = ["matmul", "batched_matmul", "matmul_reference", "batched_matmul_reference"]
 
-# Tile sizes per dtype: (MR, NR, KC, MC, NC)
-_TILES = {
-    np.dtype(np.float32): (8, 32, 256, 128, 256),
-    np.dtype(np.float64): (8, 16, 256, 128, 128),
-}
+# Tile sizes (MR, NR, KC, MC, NC) come from isa.tiles(dtype): they depend on the instruction set.
 PARALLEL_MIN_FLOPS = 2 * 96 ** 3
 
 
@@ -108,7 +105,6 @@ def _make_microkernel(mr, nr):
     return njit(cache=True, fastmath=True, nogil=True)(ns[f"_mk_{mr}x{nr}"])
 
 
-_MK = {dt: _make_microkernel(t[0], t[1]) for dt, t in _TILES.items()}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -273,7 +269,7 @@ def _driver(dt):
     float64 costs nothing until a float64 product is requested."""
     fn = _DRIVERS.get(dt)
     if fn is None:
-        mk = _MK[dt]
+        mk = _make_microkernel(*isa.tiles(dt)[:2])
         ty = numba.from_dtype(dt)
         with slp_only():
             mk.compile((ty[:, ::1], ty[:, ::1], ty[:, ::1]))
@@ -295,12 +291,13 @@ def _check(a, b, nd, name):
         raise ValueError(f"{name}: expected {nd}-D arrays, got shapes {a.shape} and {b.shape}")
     if a.dtype != b.dtype:
         raise ValueError(f"{name}: dtype mismatch {a.dtype} vs {b.dtype} (shapes {a.shape}, {b.shape})")
-    if a.dtype not in _TILES:
+    if a.dtype not in _DTYPES:
         raise ValueError(f"{name}: unsupported dtype {a.dtype}; use float32 or float64")
     if a.shape[-1] != b.shape[-2] or (nd == 3 and a.shape[0] != b.shape[0]):
         raise ValueError(f"{name}: shape mismatch {a.shape} @ {b.shape}")
 
 
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _local = threading.local()
 
 
@@ -319,7 +316,7 @@ def _buffer(name, dt, shape):
 
 
 def _tiles(dt, nb, M, N, parallel):
-    MR, NR, KC, MC, NC = _TILES[dt]
+    MR, NR, KC, MC, NC = isa.tiles(dt)
     if parallel:
         # enough tiles for every thread: shrink MC, then NC, while there are too few tiles
         nt = num_threads()
@@ -346,7 +343,7 @@ def _gemm(a3, b3, parallel):
     if K == 0:
         C[...] = 0
         return C
-    MR, NR = _TILES[dt][:2]
+    MR, NR = isa.tiles(dt)[:2]
     parallel = _use_parallel(parallel, 2.0 * nb * M * N * K)
     KC, MC, NC = _tiles(dt, nb, M, N, parallel)
     Ap = _buffer("a", dt, (nb, -(-M // MR), K, MR))
@@ -358,7 +355,7 @@ def _gemm(a3, b3, parallel):
 
 def panel_widths(dtype):
     """(MR, NR): rows per packed A panel and columns per packed B panel for this dtype."""
-    return _TILES[np.dtype(dtype)][:2]
+    return isa.tiles(dtype)[:2]
 
 
 def packed_buffer(which, dtype, rows_or_cols, K):
@@ -378,7 +375,7 @@ def matmul_packed(a, b, M, N, K, parallel=None):
     dt = a.dtype
     if b.dtype != dt:
         raise ValueError(f"matmul_packed: dtype mismatch {a.dtype} vs {b.dtype}")
-    MR, NR = _TILES[dt][:2]
+    MR, NR = isa.tiles(dt)[:2]
     C = np.empty((1, M, N), dtype=dt)
     if C.size == 0 or K == 0:
         C[...] = 0
