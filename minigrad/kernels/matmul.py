@@ -114,50 +114,63 @@ _PG = 8   # panels packed per task: consecutive panels share rows/columns, so th
 
 
 @njit(cache=True, nogil=True)
-def _pack(A, b, ip0, Ap):
-    """Ap[b, ip, p, r] = A[b, ip*W + r, p] for panels ip0 .. ip0+_PG-1 (W = Ap.shape[3]); zero rows past M.
+def _pack(X, b, ip0, P, lanes_contiguous):
+    """Pack panels ip0 .. ip0+_PG-1 of one operand into P[b] (W = P.shape[3] lanes per panel):
 
-    One function packs both operands: A into MR-row panels, and B as its transposed view
-    B^T (N x K) into NR-row panels (Bp[b, jp, p, c] = B[b, p, jp*NR + c]).  A is typed any-layout, so
-    the transposed view is the same compiled specialization.  The loop order follows A's memory order,
-    so reads are long unit-stride runs either way."""
-    M, K = A.shape[1], A.shape[2]
-    W = Ap.shape[3]
-    ip1 = min(ip0 + _PG, Ap.shape[1])
-    if A.strides[2] <= A.strides[1]:          # rows of A contiguous: each row becomes one lane
+        P[b, ip, p, r] = operand[b, lane = ip*W + r, k = p],   zero for lanes past the end.
+
+    X holds the operand C-contiguous in one of two orientations (the caller chose, see _operand):
+    lanes_contiguous: X is (nb, K, lanes), so a panel row P[b, ip, p, :] is a run of X[b, p]: a copy
+    LLVM vectorizes; otherwise X is (nb, lanes, K) and each lane is a run of X: a transposing copy.
+    Typing X as C-contiguous is what lets LLVM use unit-stride vector loads (an any-layout X
+    packed at a third of the speed)."""
+    W = P.shape[3]
+    ip1 = min(ip0 + _PG, P.shape[1])
+    if lanes_contiguous:
+        K, L = X.shape[1], X.shape[2]
         for ip in range(ip0, ip1):
-            dst = Ap[b, ip]
             i0 = ip * W
-            rows = min(W, M - i0)
-            for r in range(rows):
-                src = A[b, i0 + r]
+            n = min(W, L - i0)
+            dst = P[b, ip]
+            for p in range(K):
+                src = X[b, p, i0:i0 + n]      # a slice indexed from 0: a plain vectorized copy
+                d = dst[p]
+                for r in range(n):
+                    d[r] = src[r]
+                for r in range(n, W):
+                    d[r] = 0
+    else:
+        L, K = X.shape[1], X.shape[2]
+        for ip in range(ip0, ip1):
+            i0 = ip * W
+            n = min(W, L - i0)
+            dst = P[b, ip]
+            if W < 16:                        # narrow panel: one pass along each lane's row
+                for r in range(n):
+                    src = X[b, i0 + r]
+                    for p in range(K):
+                        dst[p, r] = src[p]
+            else:                             # wide panel: one pass along k over all its rows
+                rows = X[b, i0:i0 + n]
                 for p in range(K):
-                    dst[p, r] = src[p]
+                    d = dst[p]
+                    for r in range(n):
+                        d[r] = rows[r, p]
             for p in range(K):
                 d = dst[p]
-                for r in range(rows, W):
-                    d[r] = 0
-    else:                                     # columns contiguous: walk each column once across the group
-        for p in range(K):
-            for ip in range(ip0, ip1):
-                d = Ap[b, ip, p]
-                i0 = ip * W
-                rows = min(W, M - i0)
-                for r in range(rows):
-                    d[r] = A[b, i0 + r, p]
-                for r in range(rows, W):
+                for r in range(n, W):
                     d[r] = 0
 
 
 @njit(cache=True, nogil=True)
-def _pack_task(A, Bt, Ap, Bp, t, ga, gb):
+def _pack_task(A, B, Ap, Bp, t, ga, gb, a_lanes, b_lanes):
     """Packing task t of nb * (ga + gb): a group of A panels or of B panels of one batch entry."""
     b = t // (ga + gb)
     q = t - b * (ga + gb)
     if q < ga:
-        _pack(A, b, q * _PG, Ap)
+        _pack(A, b, q * _PG, Ap, a_lanes)
     else:
-        _pack(Bt, b, (q - ga) * _PG, Bp)
+        _pack(B, b, (q - ga) * _PG, Bp, b_lanes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,12 +211,11 @@ def _tile_impl(C, Ap, Bp, tmp, t, nti, ntj, KC, MC, NC, M, N, K):
                             crow[j0 + c] += trow[c]
 
 
-def _gemm_impl(A, Bt, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, M, N, K, parallel):
+def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, a_lanes, b_lanes, M, N, K, parallel):
     """C[b] = A[b] @ B[b] for every batch b.  Ap/Bp are packing buffers, mk_tmp gives the dtype/tile.
 
-    Bt is the transposed view of B (taken in Python: ``B.transpose`` inside jitted code would compile
-    a costly error path).  With pack_a (pack_b) False, Ap (Bp) already holds the packed operand and A
-    (B) is not read:
+    A and B arrive C-contiguous in the orientation ``_operand`` chose (a_lanes / b_lanes say which).
+    With pack_a (pack_b) False, Ap (Bp) already holds the packed operand and A (B) is not read:
     the convolution writes its im2col matrix straight into the packed layout.
     ``parallel`` is a run-time flag: the same compiled function runs its two task loops either with
     ``prange`` or with a plain ``range`` (no thread launch for small problems).  The loop bodies are
@@ -217,10 +229,10 @@ def _gemm_impl(A, Bt, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, M, N, K, pa
     npack = nb * (ga + gb)
     if parallel:
         for t in prange(npack):
-            _pack_task(A, Bt, Ap, Bp, np.intp(t), ga, gb)
+            _pack_task(A, B, Ap, Bp, np.intp(t), ga, gb, a_lanes, b_lanes)
     else:
         for t in range(npack):
-            _pack_task(A, Bt, Ap, Bp, np.intp(t), ga, gb)
+            _pack_task(A, B, Ap, Bp, np.intp(t), ga, gb, a_lanes, b_lanes)
     # 2) compute disjoint (batch, MC, NC) tiles of C
     nti = (M + MC - 1) // MC
     ntj = (N + NC - 1) // NC
@@ -256,12 +268,11 @@ _DRIVERS = {}
 
 def _sig(dt):
     ty = numba.from_dtype(dt)
-    anyl3 = ty[:, :, :]
     c3 = ty[:, :, ::1]
     c4 = ty[:, :, :, ::1]
     c2 = ty[:, ::1]
-    i = numba.intp
-    return (anyl3, anyl3, c3, c4, c4, c2, i, i, i, numba.boolean, numba.boolean, i, i, i, numba.boolean)
+    i, flag = numba.intp, numba.boolean
+    return (c3, c3, c3, c4, c4, c2, i, i, i, flag, flag, flag, flag, i, i, i, flag)
 
 
 def _driver(dt):
@@ -333,6 +344,20 @@ def _use_parallel(parallel, flops):
     return bool(parallel)
 
 
+def _operand(x3, lanes_axis):
+    """(X, lanes_contiguous): the operand x3 (nb, rows, cols) as a C-contiguous array for ``_pack``.
+
+    Its lanes (A's rows, lanes_axis=1; B's columns, lanes_axis=2) are packed side by side.  A
+    C-contiguous operand or a transposed view of one (how the backward pass passes ``W.T``) is used
+    as it is, seen in whichever orientation is contiguous; any other layout is copied first."""
+    if x3.flags.c_contiguous:
+        return x3, lanes_axis == 2
+    xt = x3.transpose(0, 2, 1)
+    if xt.flags.c_contiguous:
+        return xt, lanes_axis == 1
+    return np.ascontiguousarray(x3), lanes_axis == 2
+
+
 def _gemm(a3, b3, parallel):
     dt = a3.dtype
     nb, M, K = a3.shape
@@ -349,7 +374,9 @@ def _gemm(a3, b3, parallel):
     Ap = _buffer("a", dt, (nb, -(-M // MR), K, MR))
     Bp = _buffer("b", dt, (nb, -(-N // NR), K, NR))
     tmp = _buffer("t", dt, (MR, NR))
-    _driver(dt)(a3, b3.transpose(0, 2, 1), C, Ap, Bp, tmp, KC, MC, NC, True, True, M, N, K, parallel)
+    A, a_lanes = _operand(a3, lanes_axis=1)
+    B, b_lanes = _operand(b3, lanes_axis=2)
+    _driver(dt)(A, B, C, Ap, Bp, tmp, KC, MC, NC, True, True, a_lanes, b_lanes, M, N, K, parallel)
     return C
 
 
@@ -388,8 +415,9 @@ def matmul_packed(a, b, M, N, K, parallel=None):
     Ap = _buffer("a", dt, (1, -(-M // MR), K, MR)) if pack_a else a[None]
     Bp = _buffer("b", dt, (1, -(-N // NR), K, NR)) if pack_b else b[None]
     tmp = _buffer("t", dt, (MR, NR))
-    _driver(dt)(a[None] if pack_a else dummy, b.T[None] if pack_b else dummy, C, Ap, Bp, tmp,
-                KC, MC, NC, pack_a, pack_b, M, N, K, parallel)
+    A, a_lanes = _operand(a[None], lanes_axis=1) if pack_a else (dummy, False)
+    B, b_lanes = _operand(b[None], lanes_axis=2) if pack_b else (dummy, False)
+    _driver(dt)(A, B, C, Ap, Bp, tmp, KC, MC, NC, pack_a, pack_b, a_lanes, b_lanes, M, N, K, parallel)
     return C[0]
 
 
