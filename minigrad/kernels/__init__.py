@@ -20,6 +20,7 @@ from . import conv as _conv
 from . import matmul as _mm
 from . import pool as _pool
 from . import isa
+from .notice import announce_compiles
 
 _BACKENDS = ("numba", "numpy")
 _default = os.environ.get("MINIGRAD_KERNELS", "numba").strip().lower() or "numba"
@@ -51,11 +52,14 @@ def use_reference():
 
 
 def _dispatch(fast, ref):
+    """The public kernel: ``ref`` under the numpy backend, else ``fast`` (announcing its compiles)."""
+    announced = announce_compiles(fast)
+
     def f(*args, **kwargs):
         if backend() == "numpy":
             kwargs.pop("parallel", None)
             return ref(*args, **kwargs)
-        return fast(*args, **kwargs)
+        return announced(*args, **kwargs)
     f.__name__ = fast.__name__
     f.__qualname__ = fast.__name__
     f.__doc__ = fast.__doc__

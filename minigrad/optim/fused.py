@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..kernels.notice import announce_compiles
+
 
 @njit(cache=True, parallel=True, nogil=True)
 def adam_step(p, g, m, v, b1, b2, step_size, bias2_sqrt, eps, l2):
@@ -29,6 +31,7 @@ def adam_step(p, g, m, v, b1, b2, step_size, bias2_sqrt, eps, l2):
         p[i] -= step_size * mi / (math.sqrt(vi) / bias2_sqrt + eps)
 
 
+@announce_compiles
 def fused_adam_update(p, g, m, v, b1, b2, lr, eps, l2, t):
     """Apply one Adam step to arrays p, m, v (updated in place) given gradient g."""
     s = p.dtype.type
