@@ -16,15 +16,18 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
    MR*NR local scalars (8 x 32 for float32 = 16 zmm registers, 8 x 16 for float64) and does one
    rank-1 update per k: load NR values of B, broadcast each of MR values of A, MR*NR fused multiply-adds.
    The body is generated from a template (``_microkernel_source``) because 256 hand-typed statements
-   teach nothing; the generated source is shown by ``print(_microkernel_source(8, 32))``.  It is compiled
+   teach nothing; the generated source is shown by ``print(_microkernel_source(8, 32))``.  The tile
+   (MR x NR) depends on the instruction set: ``isa.py`` has the table and the measurements.  It is compiled
    with LLVM's SLP vectorizer on and the loop vectorizer off (``slp_only``), which turns the scalars into
    vector registers, and with 512-bit vectors preferred where the host has AVX-512 (see _numba_setup).
    Accumulators have the array's dtype (the first product initializes them: no ``0.0`` float64 literal).
 
 3. **Blocking.**  k is split into blocks of KC so that one B micro-panel (KC x NR) stays in L1 while the
-   kernel sweeps the MR-panels of A inside an MC x KC block that stays in L2.  The tile result goes to a
-   small per-task buffer and is then added into C by a plain loop (vectorized by LLVM's loop vectorizer,
-   which is on for the driver).
+   kernel sweeps the MR-panels of A inside an MC x KC block that stays in L2.  The first k block of
+   a full tile is stored straight into C by the micro-kernel; later k blocks, and edge tiles that only
+   partly lie inside C, go to a small per-task buffer and are added (copied) from there.  (Going
+   through the buffer for every tile cost 10-40% when k is short, as in a convolution's input
+   gradient, where k is the number of output channels.)
 
 4. **Threads.**  C is cut into (batch, MC-block, NC-block) tiles; ``prange`` runs over these tiles, which
    are disjoint, so there is no race and no reduction.  Packing also runs in a ``prange`` over panels.
@@ -64,12 +67,18 @@ PARALLEL_MIN_FLOPS = 2 * 96 ** 3
 # micro-kernel, generated from a template
 # ----------------------------------------------------------------------------------------------
 def _microkernel_source(mr, nr):
-    """Python source of the MR x NR micro-kernel ``_mk_{mr}x{nr}(a, b, out)``.
+    """Python source of the MR x NR micro-kernel ``_mk_{mr}x{nr}(a, b, out, i0, j0)``.
 
-    a: (kc, MR) packed A panel, b: (kc, NR) packed B panel, out: (MR, NR); kc >= 1.
-    out[r, c] = sum_p a[p, r] * b[p, c]
+    a: (kc, MR) packed A panel, b: (kc, NR) packed B panel, kc >= 1; out: a C-contiguous 2-D array
+    with room for rows i0..i0+MR-1 and columns j0..j0+NR-1:
+
+        out[i0 + r, j0 + c] = sum_p a[p, r] * b[p, c]
+
+    It only stores: a version that could also add into ``out`` made LLVM read ``out`` in both cases
+    (a select folded into the arithmetic), and uninitialized memory read that way held denormals
+    that cost ~10 us per call.  The driver adds later k blocks from a small buffer instead.
     """
-    L = [f"def _mk_{mr}x{nr}(a, b, out):"]
+    L = [f"def _mk_{mr}x{nr}(a, b, out, i0, j0):"]
     ind = "    "
     L.append(ind + "ap = a[0]")
     L.append(ind + "bp = b[0]")
@@ -90,8 +99,9 @@ def _microkernel_source(mr, nr):
         L.append(ind2 + f"a{r} = ap[{r}]")
         for c in range(nr):
             L.append(ind2 + f"c{r}_{c} += a{r} * b{c}")
+    # a row slice indexed from 0 (not out[i, j0 + c]) keeps the stores unit-stride and unchecked
     for r in range(mr):
-        L.append(ind + f"o = out[{r}]")
+        L.append(ind + f"o = out[i0 + {r}, j0:j0 + {nr}]")
         for c in range(nr):
             L.append(ind + f"o[{c}] = c{r}_{c}")
     return "\n".join(L) + "\n"
@@ -195,20 +205,25 @@ def _tile_impl(C, Ap, Bp, tmp, t, nti, ntj, KC, MC, NC, M, N, K):
             bpanel = Bp[b, j0 // NR, k0:k1]
             nc = min(NR, j_end - j0)
             for i0 in range(i_begin, i_end, MR):
-                _mk(Ap[b, i0 // MR, k0:k1], bpanel, tmp)
+                apanel = Ap[b, i0 // MR, k0:k1]
                 nr_ = min(MR, i_end - i0)
-                if k0 == 0:
-                    for r in range(nr_):
-                        crow = Cb[i0 + r]
-                        trow = tmp[r]
+                if k0 == 0 and nr_ == MR and nc == NR:     # a full tile's first k block: into C
+                    _mk(apanel, bpanel, Cb, i0, j0)
+                    continue
+                # an edge tile, or a later k block, via the buffer.  Its offsets are 0, but written
+                # as values LLVM cannot fold: with literal zeros the inlined kernel lost its
+                # vectorization and ran at a tenth of the speed.
+                zero = tmp.shape[0] - MR
+                _mk(apanel, bpanel, tmp, zero, zero)
+                for r in range(nr_):
+                    crow = Cb[i0 + r, j0:j0 + nc]
+                    trow = tmp[r]
+                    if k0 == 0:
                         for c in range(nc):
-                            crow[j0 + c] = trow[c]
-                else:
-                    for r in range(nr_):
-                        crow = Cb[i0 + r]
-                        trow = tmp[r]
+                            crow[c] = trow[c]
+                    else:
                         for c in range(nc):
-                            crow[j0 + c] += trow[c]
+                            crow[c] += trow[c]
 
 
 def _gemm_impl(A, B, C, Ap, Bp, mk_tmp, KC, MC, NC, pack_a, pack_b, a_lanes, b_lanes, M, N, K, parallel):
@@ -275,6 +290,10 @@ def _sig(dt):
     return (c3, c3, c3, c4, c4, c2, i, i, i, flag, flag, flag, flag, i, i, i, flag)
 
 
+def _mk_sig(ty):
+    return (ty[:, ::1], ty[:, ::1], ty[:, ::1], numba.intp, numba.intp)
+
+
 def _driver(dt):
     """Compiled entry point for dtype dt (serial or parallel at run time), compiling on first use:
     float64 costs nothing until a float64 product is requested."""
@@ -283,7 +302,7 @@ def _driver(dt):
         mk = _make_microkernel(*isa.tiles(dt)[:2])
         ty = numba.from_dtype(dt)
         with slp_only():
-            mk.compile((ty[:, ::1], ty[:, ::1], ty[:, ::1]))
+            mk.compile(_mk_sig(ty))
         disp = _make_driver(mk)
         sig = _sig(dt)
         disp.compile(sig)
