@@ -1,11 +1,13 @@
 """Benchmark minigrad's Numba kernels against NumPy/OpenBLAS, a NumPy im2col conv, and PyTorch.
 
-    python benchmarks/bench_kernels.py [--quick]
+    python benchmarks/bench_kernels.py [--quick] [--out DIR]
+    MINIGRAD_ISA=avx2 python benchmarks/bench_kernels.py      # another instruction-set path
 
 One process; every timing is the median of several repeats after a warm-up call, and each
-implementation is timed in its own block (never interleaved call by call).  Writes
-benchmarks/results/kernels.md and benchmarks/results/kernels.png.  JIT compile time is measured in
-subprocesses: cold (empty temporary NUMBA_CACHE_DIR) and warm (same directory, second process).
+implementation is timed in its own block (never interleaved call by call).  Writes kernels.md,
+kernels.png and kernels.json (the raw numbers) into DIR (default runs/benchmarks).  JIT compile time
+is measured in subprocesses: cold (empty temporary NUMBA_CACHE_DIR) and warm (same directory, second
+process).  The first line printed names the CPU and the kernel path that ran.
 """
 import os
 import sys
@@ -31,7 +33,7 @@ try:
 except Exception:          # torch is optional
     torch = None
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+import json  # noqa: E402
 
 
 def timeit(f, repeats):
@@ -155,17 +157,31 @@ import sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
 import numpy as np
+import minigrad as mg
 import minigrad.kernels as K
+from autoencoders.models import build_model
 out = {{}}
 def t(name, f):
     s = time.perf_counter(); f(); out[name] = time.perf_counter() - s
-for dt in (np.float32, np.float64):
-    a = np.ones((40, 30), dt)
-    t("matmul serial " + np.dtype(dt).name, lambda: K.matmul(a, a.T, parallel=False))
-    t("matmul parallel " + np.dtype(dt).name, lambda: K.matmul(a, a.T, parallel=True))
-x = np.ones((2, 3, 8, 8), np.float32); w = np.ones((4, 3, 3, 3), np.float32)
-t("conv2d fwd+bwd float32", lambda: (K.conv2d_forward(x, w, 1, 1), K.conv2d_backward_input(np.ones((2, 4, 8, 8), np.float32), w, (8, 8), 1, 1), K.conv2d_backward_weight(x, np.ones((2, 4, 8, 8), np.float32), (3, 3), 1, 1)))
-t("pool+upsample float32", lambda: (K.max_pool2d_backward(*K.max_pool2d_forward(x, 2)[::-1][::-1][:1] + (K.max_pool2d_forward(x, 2)[1], x.shape)) if False else (K.max_pool2d_backward(np.ones((2,3,4,4),np.float32), K.max_pool2d_forward(x, 2)[1], x.shape), K.avg_pool2d_backward(K.avg_pool2d_forward(x, 2), x.shape, 2), K.upsample_nearest_backward(K.upsample_nearest_forward(x, 2), 2))))
+def quick_start_step():   # what `train --model dense` compiles: float32 matmul and Adam
+    model = build_model("dense")
+    opt = mg.optim.Adam(model.parameters(), lr=1e-3)
+    loss, _ = model.loss(mg.Tensor(np.random.default_rng(0).random((128, 784), np.float32)))
+    opt.zero_grad(); loss.backward(); opt.step()
+t("quick start (dense AE step, float32)", quick_start_step)
+a = np.ones((40, 30), np.float64)
+t("matmul float64 (serial + parallel)", lambda: (K.matmul(a, a.T, parallel=False), K.matmul(a, a.T, parallel=True)))
+x = np.ones((2, 3, 8, 8), np.float32)
+w = np.ones((4, 3, 3, 3), np.float32)
+g = np.ones((2, 4, 8, 8), np.float32)
+t("conv2d fwd+bwd float32", lambda: (K.conv2d_forward(x, w, 1, 1), K.conv2d_backward_input(g, w, (8, 8), 1, 1),
+                                     K.conv2d_backward_weight(x, g, (3, 3), 1, 1)))
+def pools():
+    y, arg = K.max_pool2d_forward(x, 2)
+    K.max_pool2d_backward(np.ones_like(y), arg, x.shape)
+    K.avg_pool2d_backward(K.avg_pool2d_forward(x, 2), x.shape, 2)
+    K.upsample_nearest_backward(K.upsample_nearest_forward(x, 2), 2)
+t("pool+upsample float32", pools)
 out["total"] = time.perf_counter() - t0
 print(repr(out))
 """
@@ -186,7 +202,7 @@ def bench_compile():
             if "cannot cache" in out.stderr:
                 print("WARNING: cannot cache:", out.stderr)
     for k in res["cold"]:
-        print(f"compile {k:28s} cold {res['cold'][k]:6.2f} s   cached {res['cached'][k]:6.2f} s")
+        print(f"compile {k:38s} cold {res['cold'][k]:6.2f} s   cached {res['cached'][k]:6.2f} s")
     return res
 
 
@@ -201,7 +217,7 @@ def machine():
             + f"; {K.isa.describe()}; numba threads {numba.get_num_threads()}")
 
 
-def write(mm_rows, alt, N, conv_rows, comp, quick):
+def write(out, mm_rows, alt, N, conv_rows, comp, quick):
     L = ["# Kernel benchmark", "", f"Machine: {machine()}", "",
          f"Command: `python benchmarks/bench_kernels.py{' --quick' if quick else ''}`; median of repeats after warm-up; "
          "ratio = time(other) / time(minigrad), > 1 means minigrad is faster.", "",
@@ -229,9 +245,17 @@ def write(mm_rows, alt, N, conv_rows, comp, quick):
           "## JIT compile time (s)", "", "| kernel | cold (empty cache) | from cache |", "|---|---:|---:|"]
     for k in comp["cold"]:
         L.append(f"| {k} | {comp['cold'][k]:.2f} | {comp['cached'][k]:.2f} |")
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "kernels.md"), "w") as f:
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "kernels.md"), "w") as f:
         f.write("\n".join(L) + "\n")
+    raw = {"machine": machine(), "path": K.isa.path(), "quick": quick,
+           "matmul": [dict(zip(("dtype", "shape", "note", "flops", "minigrad", "numpy", "torch"), r)) for r in mm_rows],
+           "alternating_us": [alt[0] * 1e6, alt[1] * 1e6], "conv_batch": N,
+           "conv": [{"layer": label, "flops": fl, "ms": {k: [v[0] * 1e3, v[1] * 1e3] for k, v in res.items()}}
+                    for label, fl, res in conv_rows],
+           "compile_s": comp}
+    with open(os.path.join(out, "kernels.json"), "w") as f:
+        json.dump(raw, f, indent=1)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -257,20 +281,23 @@ def write(mm_rows, alt, N, conv_rows, comp, quick):
     ax[1].legend()
     ax[1].set_title(f"conv-AE layers, batch {N}")
     fig.tight_layout()
-    fig.savefig(os.path.join(RESULTS, "kernels.png"), dpi=110)
+    fig.savefig(os.path.join(out, "kernels.png"), dpi=110)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=os.path.join("runs", "benchmarks"),
+                    help="folder for kernels.md/.png/.json (default runs/benchmarks)")
+    ap.add_argument("--skip-compile", action="store_true", help="do not time cold compiles")
     args = ap.parse_args()
     print(machine())
-    comp = bench_compile()
+    comp = {"cold": {}, "cached": {}} if args.skip_compile else bench_compile()
     mm_rows, alt = bench_matmul(args.quick)
     print(f"alternating at n=128: alone {alt[0] * 1e6:.0f} us, after np.matmul {alt[1] * 1e6:.0f} us")
     N, conv_rows = bench_conv(args.quick)
-    write(mm_rows, alt, N, conv_rows, comp, args.quick)
-    print("wrote", os.path.join(RESULTS, "kernels.md"))
+    write(args.out, mm_rows, alt, N, conv_rows, comp, args.quick)
+    print("wrote", os.path.join(args.out, "kernels.md"))
 
 
 if __name__ == "__main__":

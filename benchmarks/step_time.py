@@ -85,6 +85,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--torch", action="store_true", help="also time PyTorch's version")
+    parser.add_argument("--json", metavar="FILE", help="also write the results to FILE as JSON")
     args = parser.parse_args(argv)
     config = dict(option.split("=", 1) for option in args.options)
     images, labels = load_dataset("mnist-5k", split="train")
@@ -92,11 +93,18 @@ def main(argv=None):
     runs = [("minigrad", lambda: minigrad_step(args.model, config, images, labels, args.batch_size))]
     if args.torch:
         runs.append(("torch", lambda: torch_step(args.model, images, args.batch_size)))
+    results = {}
     for library, make in runs:
         best, median = time_steps(make(), args.warmup, args.steps, args.repeats)
         epoch = median * 60000 / args.batch_size / 1e3
+        results[library] = {"min_ms": best, "median_ms": median}
         print(f"{library:8s} {args.model} {config or ''} batch {args.batch_size}: "
               f"ms/step min {best:.2f}, median {median:.2f}  (~{epoch:.1f} s per 60k-image epoch)")
+    if args.json:
+        import json
+        with open(args.json, "w") as f:
+            json.dump({"model": args.model, "config": config, "batch_size": args.batch_size,
+                       "path": mg.kernels.isa.path(), **results}, f, indent=1)
 
 
 if __name__ == "__main__":
