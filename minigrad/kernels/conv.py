@@ -7,9 +7,9 @@ Conv2d is a cross-correlation:
 
 (out-of-range x reads are zero), with g = o // Og.  Output size Ho = (H + 2p - d(k-1) - 1) // s + 1.
 
-Algorithm.  ``_im2col_packed`` copies, for every (c, a, b) row, the strided input pixels each output
+Algorithm.  ``_im2col_panels`` copies, for every (c, a, b) row, the strided input pixels each output
 position reads, into the im2col matrix cols (C*KH*KW, N*Ho*Wo), written directly in the packed-panel
-layout of the matmul.  Then
+layout of the matmul (``_im2col_rows_packed`` writes cols^T that way, for the weight gradient).  Then
 
     forward:          yT   (Og, N*L)    = w_g (Og, Cg*KK) @ cols_g (Cg*KK, N*L)
     backward_input:   dcol (Cg*KK, N*L) = w_g^T           @ gyT_g (Og, N*L);  dx = col2im(dcol)
@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._args import pair as _pair
-from .matmul import matmul_packed, packed_buffer, panel_widths
+from .matmul import matmul_packed, packed_buffer
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight",
@@ -155,17 +155,76 @@ def _swap01(src, dst):
 
 
 @njit(cache=True, parallel=True)
-def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift):
-    """Like _im2col, but element (row, q = n*L + i*Wo + j) goes straight into a packed matmul panel:
-    trans=False (cols is the B operand, q its column):   dst[q >> shift, row, q & mask]
-    trans=True  (cols^T is the B operand, row its column): dst[row // width, q, row % width].
-    The panel width (dst.shape[2]) is a power of two wherever it is split per element (q), so that
-    split is a shift and a mask; per-row splits are rare enough for a division."""
+def _im2col_panels(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """cols (R, N*L) straight into packed B panels: dst[q // NR, row, q % NR] = cols[row, q].
+
+    One task per panel of NR consecutive output positions q = n*L + i*Wo + j, so each task writes one
+    contiguous (R, NR) block.  The panel's lanes fall into runs along output rows (n, i); for every
+    (c, a, b) a run reads input row ih = i*s_h - p_h + a*d_h, columns j*s_w - p_w + b*d_w, of which
+    [lo, hi) are inside the image (zeros elsewhere): a plain copy when s_w = 1.  Lanes past N*L
+    (last panel only) are zero."""
+    N, C, H, W = x.shape
+    NR = dst.shape[2]
+    L = Ho * Wo
+    NL = N * L
+    for jp in prange(dst.shape[0]):
+        panel = dst[jp]
+        q = jp * NR
+        q_end = min(q + NR, NL)
+        for row in range(panel.shape[0]):
+            tail = panel[row]
+            for r in range(q_end - q, NR):
+                tail[r] = 0
+        n = q // L
+        rem = q - n * L
+        i = rem // Wo
+        j0 = rem - i * Wo
+        while q < q_end:
+            j1 = min(Wo, j0 + (q_end - q))             # lanes r0 .. r0 + j1 - j0 hold row (n, i)
+            r0 = q - jp * NR
+            run = j1 - j0
+            for c in range(C):
+                xs = x[n, c]
+                for a in range(KH):
+                    ih = i * sh - ph + a * dh
+                    row0 = (c * KH + a) * KW
+                    inside = ih >= 0 and ih < H
+                    src = xs[max(0, min(ih, H - 1))]
+                    for b in range(KW):
+                        d = panel[row0 + b, r0:r0 + run]
+                        offw = b * dw - pw
+                        lo, hi = _valid_range(Wo, sw, offw, W)
+                        lo = max(lo, j0)
+                        hi = max(lo, min(hi, j1))
+                        if not inside:
+                            lo = hi = j0
+                        for r in range(lo - j0):
+                            d[r] = 0
+                        if sw == 1:
+                            seg = src[lo + offw:hi + offw]
+                            dseg = d[lo - j0:hi - j0]
+                            for r in range(hi - lo):
+                                dseg[r] = seg[r]
+                        else:
+                            for j in range(lo, hi):
+                                d[j - j0] = src[j * sw + offw]
+                        for r in range(hi - j0, run):
+                            d[r] = 0
+            q += run
+            j0 = 0
+            i += 1
+            if i == Ho:
+                i = 0
+                n += 1
+
+
+@njit(cache=True, parallel=True)
+def _im2col_rows_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """cols^T as a packed B operand, lanes = rows of cols: dst[row // NR, q, row % NR] = cols[row, q]."""
     N, C, H, W = x.shape
     R = C * KH * KW
     L = Ho * Wo
     width = dst.shape[2]
-    mask = (1 << shift) - 1
     for t in prange(R * N):
         row = t // N
         n = t - row * N
@@ -176,54 +235,62 @@ def _im2col_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo, trans, shift)
         xs = x[n, c]
         offw = b * dw - pw
         lo, hi = _valid_range(Wo, sw, offw, W)
+        d = dst[row // width]
+        lane = row - (row // width) * width
         for i in range(Ho):
             ih = i * sh - ph + a * dh
             q0 = n * L + i * Wo
             inside = ih >= 0 and ih < H
             src = xs[max(0, min(ih, H - 1))]
-            if trans:
-                d = dst[row // width]
-                lane = row - (row // width) * width
-                for j in range(Wo):
-                    v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
-                    d[q0 + j, lane] = v
-            else:
-                for j in range(Wo):
-                    q = q0 + j
-                    v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
-                    dst[q >> shift, row, q & mask] = v
+            for j in range(Wo):
+                v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
+                d[q0 + j, lane] = v
 
 
 @njit(cache=True, parallel=True)
-def _pack_nc(g, dst, trans, shift):
-    """Pack g (N, O, L), seen as the matrix gT (O, N*L), into a matmul panel buffer:
-    trans=False (gT is B, K = O):       dst[q >> shift, o, q & mask] = g[n, o, l],  q = n*L + l
-    trans=True  (gT is A, M = O, K = N*L): dst[o // width, q, o % width] = g[n, o, l]
-    (an A panel's width MR need not be a power of two: 3 on the AVX2 path)."""
+def _pack_nc_panels(g, dst):
+    """gT (O, N*L) of g (N, O, L) as a packed B operand: dst[q // NR, o, q % NR] = g[n, o, l] with
+    q = n*L + l.  One task per panel of NR consecutive q, which lie in at most a few images: each
+    (image, o) part is a contiguous copy into the panel's contiguous (O, NR) block."""
+    N, O, L = g.shape
+    NR = dst.shape[2]
+    NL = N * L
+    for jp in prange(dst.shape[0]):
+        panel = dst[jp]
+        q = jp * NR
+        q_end = min(q + NR, NL)
+        for o in range(O):
+            tail = panel[o]
+            for r in range(q_end - q, NR):
+                tail[r] = 0
+        while q < q_end:
+            n = q // L
+            l0 = q - n * L
+            run = min(L - l0, q_end - q)
+            r0 = q - jp * NR
+            for o in range(O):
+                src = g[n, o, l0:l0 + run]
+                d = panel[o, r0:r0 + run]
+                for r in range(run):
+                    d[r] = src[r]
+            q += run
+
+
+@njit(cache=True, parallel=True)
+def _pack_nc_rows(g, dst):
+    """gT (O, N*L) of g (N, O, L) as a packed A operand: dst[o // MR, q, o % MR] = g[n, o, l]
+    (MR need not be a power of two: 3 on the AVX2 path)."""
     N, O, L = g.shape
     width = dst.shape[2]
-    mask = (1 << shift) - 1
     for t in prange(N * O):
         n = t // O
         o = t - n * O
         src = g[n, o]
         q0 = n * L
-        if trans:
-            d = dst[o // width]
-            lane = o - (o // width) * width
-            for l in range(L):
-                d[q0 + l, lane] = src[l]
-        else:
-            for l in range(L):
-                q = q0 + l
-                dst[q >> shift, o, q & mask] = src[l]
-
-
-def _log2(w):
-    """log2 of a B panel's width NR, which every path keeps a power of two (see isa.TILES)."""
-    if w & (w - 1):
-        raise ValueError(f"packed panel width {w} is not a power of two")
-    return int(w).bit_length() - 1
+        d = dst[o // width]
+        lane = o - (o // width) * width
+        for l in range(L):
+            d[q0 + l, lane] = src[l]
 
 
 def _zero_tail(buf, count):
@@ -237,29 +304,26 @@ def _zero_tail(buf, count):
 def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, trans):
     N, C = x.shape[:2]
     R, NL = C * KH * KW, N * Ho * Wo
-    NR = panel_widths(x.dtype)[1]
     if trans:
         buf = packed_buffer("b", x.dtype, R, NL)
         _zero_tail(buf, R)
+        _im2col_rows_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
     else:
         buf = packed_buffer("b", x.dtype, NL, R)
-        _zero_tail(buf, NL)
-    _im2col_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo, trans, _log2(NR))
+        _im2col_panels(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
     return buf
 
 
 def _packed_nc(g3, which):
     """Pack gT (O, N*L) of g3 (N, O, L) as the B operand (which='b') or the A operand ('a')."""
     N, O, L = g3.shape
-    NR = panel_widths(g3.dtype)[1]
     if which == "b":
         buf = packed_buffer("b", g3.dtype, N * L, O)
-        _zero_tail(buf, N * L)
-        _pack_nc(g3, buf, False, _log2(NR))
+        _pack_nc_panels(g3, buf)
     else:
         buf = packed_buffer("a", g3.dtype, O, N * L)
         _zero_tail(buf, O)
-        _pack_nc(g3, buf, True, 0)
+        _pack_nc_rows(g3, buf)
     return buf
 
 
