@@ -84,15 +84,16 @@ def run_backward(root, grad, retain_graph=False):
         for parent, pg in zip(ctx.parents, parent_grads):
             if parent is None or pg is None or not parent.requires_grad:
                 continue
-            pg = np.asarray(pg)
-            try:
-                pg = unbroadcast(pg, parent.shape)
-            except ValueError:
-                pass  # reported just below, with the op's name
-            if pg.shape != parent.shape or pg.dtype != parent.dtype:
+            pg, data = np.asarray(pg), parent.data
+            if pg.shape != data.shape:  # most gradients already have their input's shape
+                try:
+                    pg = unbroadcast(pg, data.shape)
+                except ValueError:
+                    pass  # reported just below, with the op's name
+            if pg.shape != data.shape or pg.dtype != data.dtype:
                 raise AssertionError(
                     f"{ctx.op_name}: gradient {pg.shape} {pg.dtype} does not match its "
-                    f"input {parent.shape} {parent.dtype}"
+                    f"input {data.shape} {data.dtype}"
                 )
             key = id(parent)
             pending[key] = pg if key not in pending else pending[key] + pg

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import is_grad_enabled
+from .tensor import Tensor  # tensor.py imports ops (which import this module) only at its end
 
 OPS = {}
 
@@ -49,29 +50,27 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from .tensor import Tensor
+        """Run the op on ``inputs`` (tensors, numbers, arrays, None) and wrap the result in a Tensor.
 
+        ``params`` go to the op's constructor (axis, alpha, ...). When gradients
+        are recorded and some input requires one, the result keeps the op in
+        ``_ctx`` and the op keeps its inputs in ``parents``.
+        """
         fn = cls(**params)
-        tensors = [x for x in inputs if isinstance(x, Tensor)]
-        fn.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
-                                    for x in inputs)
-        dtype = dtypes.common_dtype([t.data for t in tensors], cls.op_name)
-        arrays = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-            elif x is None:
-                arrays.append(None)
-            elif isinstance(x, np.ndarray) and x.dtype in dtypes.FLOAT_DTYPES:
-                dtypes.common_dtype([x, np.empty(0, dtype)], cls.op_name)
-                arrays.append(x)
-            else:
-                arrays.append(np.asarray(x, dtype=dtype))
+        arrays = _arrays_of_same_dtype_tensors(inputs)  # the common case, with nothing to convert
+        same_dtype_tensors = arrays is not None
+        if not same_dtype_tensors:
+            arrays = _input_arrays(inputs, cls.op_name)
+        if is_grad_enabled():
+            fn.needs_input_grad = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+        else:
+            fn.needs_input_grad = (False,) * len(inputs)
         out = fn.forward(*arrays)
-        requires_grad = is_grad_enabled() and any(t.requires_grad for t in tensors)
+        requires_grad = any(fn.needs_input_grad)  # recording, and some input requires a gradient
         result = Tensor._from_op(out, requires_grad)
         if requires_grad:
-            fn.parents = tuple(x if isinstance(x, Tensor) else None for x in inputs)
+            fn.parents = inputs if same_dtype_tensors else tuple([x if isinstance(x, Tensor) else None
+                                                                  for x in inputs])
             fn.released = False
             result._ctx = fn
         return result
@@ -82,3 +81,42 @@ class Function:
         self.__dict__.clear()
         self.parents = parents
         self.released = True
+
+
+def _arrays_of_same_dtype_tensors(inputs):
+    """The tensors' arrays when every input is a tensor and all share one dtype, else None.
+
+    This is the common case (x + y, x.tanh(), a @ w) and it needs none of the
+    work in ``_input_arrays``: there is nothing to convert, and one shared dtype
+    cannot mix, so ``common_dtype`` could only return it. A plain loop is used
+    because it is faster than comprehensions for the one or two inputs of most ops.
+    """
+    arrays = []
+    for x in inputs:
+        if not isinstance(x, Tensor) or (arrays and x.data.dtype != arrays[0].dtype):
+            return None
+        arrays.append(x.data)
+    return arrays
+
+
+def _input_arrays(inputs, op_name):
+    """The arrays ``forward`` receives, for inputs that are not all tensors of one dtype.
+
+    Tensors give their data and None stays None. The tensors must share one
+    float dtype, and a float32/float64 NumPy array must have it too (TypeError
+    naming both dtypes, from ``dtypes.common_dtype``); Python numbers, lists and
+    integer arrays are converted to it.
+    """
+    dtype = dtypes.common_dtype([x.data for x in inputs if isinstance(x, Tensor)], op_name)
+    arrays = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+        elif x is None:
+            arrays.append(None)
+        elif isinstance(x, np.ndarray) and x.dtype in dtypes.FLOAT_DTYPES:
+            dtypes.common_dtype([x, np.empty(0, dtype)], op_name)
+            arrays.append(x)
+        else:
+            arrays.append(np.asarray(x, dtype=dtype))
+    return arrays

@@ -31,10 +31,14 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, array, requires_grad):
+        """A tensor around an op's result (no copy; ``requires_grad`` is a bool)."""
         t = cls.__new__(cls)
         t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
         t.grad, t._ctx, t._retains_grad = None, None, False
-        t.requires_grad = requires_grad
+        if requires_grad:
+            t.requires_grad = True  # the setter checks the dtype is float
+        else:
+            t._requires_grad = False  # the setter would have nothing to check: flag off, no _ctx
         return t
 
     # ----- attributes -------------------------------------------------------
@@ -113,7 +117,7 @@ class Tensor:
         autograd.run_backward(self, grad, retain_graph=retain_graph)
 
     def _accumulate_grad(self, g):
-        g = np.array(g, dtype=self.dtype, copy=True)
+        g = np.array(g, dtype=self.data.dtype, copy=True)
         self.grad = Tensor._from_op(g, False) if self.grad is None else Tensor._from_op(self.grad.data + g, False)
 
     def retain_grad(self):
