@@ -48,6 +48,7 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
 
 Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
 """
+import math
 import threading
 
 import numpy as np
@@ -338,7 +339,7 @@ def _buffer(name, dt, shape):
     store = getattr(_local, "store", None)
     if store is None:
         store = _local.store = {}
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     buf = store.get(key)
     if buf is None or buf.size < n:
         buf = store[key] = np.empty(max(n, 1), dt)

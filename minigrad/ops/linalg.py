@@ -1,13 +1,12 @@
 """Matrix multiplication, with NumPy's rules for 1-D and batched operands."""
 import numpy as np
 
+from .. import kernels_bridge
 from ..function import Function, register
 
 
 def _matmul_arrays(a, b):
-    """The array-level product. Uses the Numba kernel when it is available."""
-    from .. import kernels_bridge
-
+    """The array-level product: the Numba kernel, or its reference (see minigrad.kernels)."""
     return kernels_bridge.matmul(a, b)
 
 

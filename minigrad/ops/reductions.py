@@ -4,6 +4,8 @@ The common backward step: a reduction removes axes, so g (the upstream
 gradient) is first given those axes back as size-1 axes (``restore_axes``),
 after which it broadcasts against the input.
 """
+import math
+
 import numpy as np
 
 from ..function import Function, register
@@ -13,7 +15,7 @@ def normalize_axis(axis, ndim):
     """None -> all axes; int or sequence -> sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
@@ -36,7 +38,7 @@ class Reduction(Function):
     def prepare(self, x):
         self.axes = normalize_axis(self.axis_arg, x.ndim)
         self.shape = x.shape
-        self.count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
+        self.count = math.prod(x.shape[a] for a in self.axes)
 
 
 @register("sum")
