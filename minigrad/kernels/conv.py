@@ -13,7 +13,7 @@ layout of the matmul (``_im2col_rows_packed`` writes cols^T that way, for the we
 
     forward:          yT   (Og, N*L)    = w_g (Og, Cg*KK) @ cols_g (Cg*KK, N*L)
     backward_input:   dcol (Cg*KK, N*L) = w_g^T           @ gyT_g (Og, N*L);  dx = col2im(dcol)
-    backward_weight:  dw_g (Og, Cg*KK)  = gyT_g           @ cols_g^T
+    backward_weight:  dw_g (Og, Cg*KK)  = (cols_g @ gyT_g^T)^T   (cols as the left operand: see there)
 
 (groups > 1: one such convolution per group, on channel slices), where yT/gyT are the (O, N, L) transposes of y/gy (a parallel copy).  All matmuls have a long inner
 dimension (N*L or Cg*KK), which our packed matmul handles well, and the transposed operands (w^T,
@@ -220,31 +220,37 @@ def _im2col_panels(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
 
 @njit(cache=True, parallel=True)
 def _im2col_rows_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
-    """cols^T as a packed B operand, lanes = rows of cols: dst[row // NR, q, row % NR] = cols[row, q]."""
+    """cols as a packed A operand, lanes = rows of cols, k = positions:
+    dst[row // MR, q, row % MR] = cols[row, q].  One task per (panel, image) fills the contiguous block
+    dst[panel, n*L:(n+1)*L, :]; rows past R are zero."""
     N, C, H, W = x.shape
     R = C * KH * KW
     L = Ho * Wo
-    width = dst.shape[2]
-    for t in prange(R * N):
-        row = t // N
-        n = t - row * N
-        c = row // (KH * KW)
-        ab = row - c * (KH * KW)
-        a = ab // KW
-        b = ab - a * KW
-        xs = x[n, c]
-        offw = b * dw - pw
-        lo, hi = _valid_range(Wo, sw, offw, W)
-        d = dst[row // width]
-        lane = row - (row // width) * width
-        for i in range(Ho):
-            ih = i * sh - ph + a * dh
-            q0 = n * L + i * Wo
-            inside = ih >= 0 and ih < H
-            src = xs[max(0, min(ih, H - 1))]
-            for j in range(Wo):
-                v = src[j * sw + offw] if inside and j >= lo and j < hi else 0
-                d[q0 + j, lane] = v
+    MR = dst.shape[2]
+    for t in prange(dst.shape[0] * N):
+        ip = t // N
+        n = t - ip * N
+        block = dst[ip, n * L:(n + 1) * L]
+        for lane in range(MR):
+            row = ip * MR + lane
+            if row >= R:
+                for q in range(L):
+                    block[q, lane] = 0
+                continue
+            c = row // (KH * KW)
+            ab = row - c * (KH * KW)
+            a = ab // KW
+            b = ab - a * KW
+            xs = x[n, c]
+            offw = b * dw - pw
+            lo, hi = _valid_range(Wo, sw, offw, W)
+            for i in range(Ho):
+                ih = i * sh - ph + a * dh
+                inside = ih >= 0 and ih < H
+                src = xs[max(0, min(ih, H - 1))]
+                base = i * Wo
+                for j in range(Wo):
+                    block[base + j, lane] = src[j * sw + offw] if inside and j >= lo and j < hi else 0
 
 
 @njit(cache=True, parallel=True)
@@ -278,8 +284,8 @@ def _pack_nc_panels(g, dst):
 
 @njit(cache=True, parallel=True)
 def _pack_nc_rows(g, dst):
-    """gT (O, N*L) of g (N, O, L) as a packed A operand: dst[o // MR, q, o % MR] = g[n, o, l]
-    (MR need not be a power of two: 3 on the AVX2 path)."""
+    """g (N, O, L) with lanes = o and k = q = n*L + l, packed: dst[o // W, q, o % W] = g[n, o, l], where
+    W = dst.shape[2] (MR of an A buffer or NR of a B buffer; need not be a power of two)."""
     N, O, L = g.shape
     width = dst.shape[2]
     for t in prange(N * O):
@@ -301,12 +307,12 @@ def _zero_tail(buf, count):
         buf[-1, :, r:] = 0
 
 
-def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, trans):
+def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, which):
+    """cols (R, N*L) of x packed as the B operand (which='b', k = rows) or the A operand ('a', k = q)."""
     N, C = x.shape[:2]
     R, NL = C * KH * KW, N * Ho * Wo
-    if trans:
-        buf = packed_buffer("b", x.dtype, R, NL)
-        _zero_tail(buf, R)
+    if which == "a":
+        buf = packed_buffer("a", x.dtype, R, NL)
         _im2col_rows_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
     else:
         buf = packed_buffer("b", x.dtype, NL, R)
@@ -315,13 +321,14 @@ def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, trans):
 
 
 def _packed_nc(g3, which):
-    """Pack gT (O, N*L) of g3 (N, O, L) as the B operand (which='b') or the A operand ('a')."""
+    """Pack gT (O, N*L) of g3 (N, O, L) as the B operand with k = o (which='b') or with k = q
+    ('bq': lanes = o, the weight gradient's right operand)."""
     N, O, L = g3.shape
     if which == "b":
         buf = packed_buffer("b", g3.dtype, N * L, O)
         _pack_nc_panels(g3, buf)
     else:
-        buf = packed_buffer("a", g3.dtype, O, N * L)
+        buf = packed_buffer("b", g3.dtype, O, N * L)
         _zero_tail(buf, O)
         _pack_nc_rows(g3, buf)
     return buf
@@ -365,7 +372,7 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=
     R = Cg * KH * KW
     w2 = w.reshape(O, R)
     # im2col straight into packed B panels, then one matmul
-    yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, False), O, N * Ho * Wo, R, parallel)
+    yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, "b"), O, N * Ho * Wo, R, parallel)
     return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
 
 
@@ -444,9 +451,12 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
     x = np.ascontiguousarray(x)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
     R = C * KH * KW
-    a = _packed_nc(gy3, "a")
-    b = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, True)
-    return matmul_packed(a, b, O, R, N * Ho * Wo, parallel).reshape(wshape)
+    # dw^T (R, O) = cols (R, N*L) @ gy^T (N*L, O): cols is the A operand, whose narrow panels (MR
+    # lanes) take its transposing copy with good locality; the small gy is the wide B operand.
+    a = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, "a")
+    b = _packed_nc(gy3, "bq")
+    dwT = matmul_packed(a, b, R, O, N * Ho * Wo, parallel)
+    return np.ascontiguousarray(dwT.T).reshape(wshape)
 
 
 # ----------------------------------------------------------------------------------------------
