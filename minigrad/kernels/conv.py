@@ -7,7 +7,8 @@ Conv2d is a cross-correlation:
 
 (out-of-range x reads are zero), with g = o // Og.  Output size Ho = (H + 2p - d(k-1) - 1) // s + 1.
 
-Algorithm.  ``_im2col_panels`` copies, for every (c, a, b) row, the strided input pixels each output
+Algorithm.  Stride 1 (the forward pass and the input gradient) runs without im2col: see
+conv_direct.py.  Other strides go through im2col: ``_im2col_panels`` copies, for every (c, a, b) row, the strided input pixels each output
 position reads, into the im2col matrix cols (C*KH*KW, N*Ho*Wo), written directly in the packed-panel
 layout of the matmul (``_im2col_rows_packed`` writes cols^T that way, for the weight gradient).  Then
 
@@ -30,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._args import pair as _pair
+from .conv_direct import flat_conv
 from .matmul import matmul_packed, packed_buffer
 
 __all__ = [
@@ -194,7 +196,7 @@ def _im2col_panels(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
                         d = panel[row0 + b, r0:r0 + run]
                         offw = b * dw - pw
                         lo, hi = _valid_range(Wo, sw, offw, W)
-                        lo = max(lo, j0)
+                        lo = min(max(lo, j0), j1)            # the valid part, within this run
                         hi = max(lo, min(hi, j1))
                         if not inside:
                             lo = hi = j0
@@ -368,6 +370,8 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=
             y[:, g * Og:(g + 1) * Og] = conv2d_forward(x[:, g * Cg:(g + 1) * Cg], w[g * Og:(g + 1) * Og],
                                                        s, p, d, 1, parallel)
         return y
+    if s == (1, 1):
+        return flat_conv(x, w, p, d)
     x = np.ascontiguousarray(x)
     R = Cg * KH * KW
     w2 = w.reshape(O, R)
@@ -410,6 +414,11 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
             dx[:, g * Cg:(g + 1) * Cg] = conv2d_backward_input(gy[:, g * Og:(g + 1) * Og], w[g * Og:(g + 1) * Og],
                                                                (H, W), s, p, d, 1, parallel)
         return dx
+    full = ((KH - 1) * d[0] - p[0], (KW - 1) * d[1] - p[1])
+    if s == (1, 1) and min(full) >= 0:
+        # stride 1: dx is a convolution of gy, padded to "full", with w flipped and its channel axes
+        # swapped: dx[n, c, h, v] = sum_{o,a,b} w[o, c, a, b] gy[n, o, h + p - a*d, v + p - b*d]
+        return flat_conv(gy, np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), full, d)
     R = Cg * KH * KW
     w2 = w.reshape(O, R)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)

@@ -48,6 +48,7 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
 
 Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
 """
+import hashlib
 import math
 import threading
 
@@ -67,7 +68,7 @@ PARALLEL_MIN_FLOPS = 2 * 96 ** 3
 # ----------------------------------------------------------------------------------------------
 # micro-kernel, generated from a template
 # ----------------------------------------------------------------------------------------------
-def _microkernel_source(mr, nr):
+def _microkernel_source(mr, nr, name=None, args="a, b, out, i0, j0", b_row="b[{p}]"):
     """Python source of the MR x NR micro-kernel ``_mk_{mr}x{nr}(a, b, out, i0, j0)``.
 
     a: (kc, MR) packed A panel, b: (kc, NR) packed B panel, kc >= 1; out: a C-contiguous 2-D array
@@ -78,11 +79,15 @@ def _microkernel_source(mr, nr):
     It only stores: a version that could also add into ``out`` made LLVM read ``out`` in both cases
     (a select folded into the arithmetic), and uninitialized memory read that way held denormals
     that cost ~10 us per call.  The driver adds later k blocks from a small buffer instead.
+
+    ``name``, ``args`` and ``b_row`` (the expression for row p of B, ``{p}`` standing for p) let the
+    direct convolution (conv_direct.py) use the same body with B rows read straight from an image.
     """
-    L = [f"def _mk_{mr}x{nr}(a, b, out, i0, j0):"]
+    name = name or f"_mk_{mr}x{nr}"
+    L = [f"def {name}({args}):"]
     ind = "    "
     L.append(ind + "ap = a[0]")
-    L.append(ind + "bp = b[0]")
+    L.append(ind + "bp = " + b_row.format(p="0"))
     for r in range(mr):
         L.append(ind + f"a{r} = ap[{r}]")
     for c in range(nr):
@@ -93,7 +98,7 @@ def _microkernel_source(mr, nr):
     L.append(ind + "for p in range(1, a.shape[0]):")
     ind2 = ind * 2
     L.append(ind2 + "ap = a[p]")
-    L.append(ind2 + "bp = b[p]")
+    L.append(ind2 + "bp = " + b_row.format(p="p"))
     for c in range(nr):
         L.append(ind2 + f"b{c} = bp[{c}]")
     for r in range(mr):
@@ -108,14 +113,21 @@ def _microkernel_source(mr, nr):
     return "\n".join(L) + "\n"
 
 
-def _make_microkernel(mr, nr):
+def _make_microkernel(mr, nr, filename=__file__, **template):
+    """Compile-ready dispatcher for a micro-kernel from the template (see _microkernel_source).
+
+    The code object carries a real file's name so that Numba's on-disk cache can locate it; its
+    staleness check follows that file only.  A variant made elsewhere (``filename`` is that module's
+    file) also gets a hash of its generated source in its name, so a change to this template gives
+    it a new cache entry too."""
+    source = _microkernel_source(mr, nr, **template)
+    name = source.split("(", 1)[0][4:]
+    if template:
+        tagged = f"{name}_{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+        source, name = source.replace(name, tagged, 1), tagged
     ns = {"__name__": __name__}
-    # The code object carries this file's name so that Numba's on-disk cache can locate it
-    # (its staleness check then follows this file, which also holds the template).
-    exec(compile(_microkernel_source(mr, nr), __file__, "exec"), ns)
-    return njit(cache=True, fastmath=True, nogil=True)(ns[f"_mk_{mr}x{nr}"])
-
-
+    exec(compile(source, filename, "exec"), ns)
+    return njit(cache=True, fastmath=True, nogil=True)(ns[name])
 
 
 # ----------------------------------------------------------------------------------------------
