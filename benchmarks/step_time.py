@@ -11,8 +11,8 @@ the per-block ms/step are printed (the minimum is the least disturbed by other
 processes on the machine; compare numbers taken in the same minute).
 ``NUMBA_NUM_THREADS=1`` runs both libraries on one thread (torch follows it here).
 With ``--torch`` the same loop runs PyTorch's version of the model from
-``torch_reference.py`` (for 'vae' and 'conv'; its conv model is a close
-relative, not an exact copy: see that file). Seconds per 60,000-image epoch
+``torch_reference.py`` (for 'vae', 'conv', 'deep' and 'recurrent'; its conv model
+is a close relative, not an exact copy: see that file). Seconds per 60,000-image epoch
 are ms/step * 60000 / batch / 1000.
 """
 import argparse

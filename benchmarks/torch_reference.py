@@ -108,7 +108,35 @@ def _deep_ae(torch):
     return DeepAE(), loss, True
 
 
-MODELS = {"vae": _vae_mlp, "conv": _conv_ae, "deep": _deep_ae}
+def _recurrent_ae(torch):
+    nn = torch.nn
+
+    class RecurrentAE(nn.Module):
+        """The same network as autoencoders/models/recurrent.py with its defaults (hidden 128, code 32,
+        one layer): rows (B, 28, 28) -> LSTM(28, 128) -> h_28 -> Linear(128, 32) -> z, then z at every
+        step -> LSTM(32, 128) -> Linear(128, 28) per step -> logits (B, 1, 28, 28)."""
+
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.LSTM(28, 128, num_layers=1, batch_first=True)
+            self.project = nn.Linear(128, 32)
+            self.decoder = nn.LSTM(32, 128, num_layers=1, batch_first=True)
+            self.to_row = nn.Linear(128, 28)
+
+        def forward(self, x):
+            _, (h_n, _) = self.encoder(x.reshape(x.shape[0], 28, 28))
+            z = self.project(h_n[-1])
+            out, _ = self.decoder(z.unsqueeze(1).expand(z.shape[0], 28, 32))
+            return self.to_row(out).reshape(x.shape)
+
+    def loss(model, x):
+        logits = model(x)
+        return nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+
+    return RecurrentAE(), loss, False
+
+
+MODELS = {"vae": _vae_mlp, "conv": _conv_ae, "deep": _deep_ae, "recurrent": _recurrent_ae}
 
 
 def test_loss_after_training(name, train, test, epochs, batch_size=128, lr=1e-3, threads=2, seed=0):

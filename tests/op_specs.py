@@ -496,3 +496,23 @@ SPECS["max_pool2d"] = OpSpec(pool_cases(True), lambda x, **kw: mg.ops.max_pool2d
 SPECS["avg_pool2d"] = OpSpec(pool_cases(False), lambda x, **kw: mg.ops.avg_pool2d(x, **kw), avg_pool2d_naive)
 SPECS["upsample_nearest"] = OpSpec(upsample_cases(), lambda x, **kw: mg.ops.upsample_nearest(x, **kw),
                                    upsample_nearest_naive)
+
+
+# ----- recurrent ------------------------------------------------------------------
+@st.composite
+def lstm_cell_cases(draw):
+    """gates (B, 4H) and c_prev (B, H), B and H from 1 to 3."""
+    B, H = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return Case([draw(values((B, 4 * H), -3.0, 3.0)), draw(values((B, H)))])
+
+
+def lstm_cell_ref(gates, c_prev):
+    """[h, c] (2, B, H) from the textbook equations, with SciPy's expit for the sigmoid."""
+    H = c_prev.shape[1]
+    i, f = sp.expit(gates[:, :H]), sp.expit(gates[:, H:2 * H])
+    g, o = np.tanh(gates[:, 2 * H:3 * H]), sp.expit(gates[:, 3 * H:])
+    c = f * c_prev + i * g
+    return np.stack([o * np.tanh(c), c])
+
+
+SPECS["lstm_cell"] = OpSpec(lstm_cell_cases(), mg.ops.lstm_cell, lstm_cell_ref)

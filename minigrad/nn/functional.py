@@ -105,6 +105,16 @@ def interpolate(input, scale_factor, mode="nearest"):
     return ops.upsample_nearest(input, scale_factor)
 
 
+def lstm_cell(gates, c_prev):
+    """One LSTM step after the matmuls: gates (B, 4H) in PyTorch's order i, f, g, o (the sum of
+    x_t W_ih^T + b_ih + h W_hh^T + b_hh) and c_prev (B, H) -> (h, c), each (B, H).
+
+    One op (``ops.lstm_cell``) computes both; h and c are its two halves. PyTorch has no
+    function of this signature (``torch.lstm_cell`` takes the weights too)."""
+    hc = ops.lstm_cell(gates, c_prev)
+    return hc[0], hc[1]
+
+
 def dropout(input, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity if not training)."""
     from .dropout import dropout_mask

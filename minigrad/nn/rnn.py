@@ -1,4 +1,4 @@
-"""LSTM, built from minigrad ops (matmul, sigmoid, tanh, stack): backward is the engine's.
+"""LSTM, built from minigrad ops (matmul, lstm_cell, stack): backward is the engine's.
 
 One layer, one time step, with x_t (B, I), h and c (B, H), and PyTorch's gate order:
 
@@ -7,6 +7,9 @@ One layer, one time step, with x_t (B, I), h and c (B, H), and PyTorch's gate or
     g = tanh(g)      candidate cell     o = sigmoid(o)   output gate
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
+
+Per step, the first line is one matmul, [x_t, h_{t-1}] @ [W_ih, W_hh]^T, plus the summed biases;
+everything after it is one ``lstm_cell`` op (ops/lstm.py, kernels/lstm.py).
 
 Layer k > 0 reads the hidden states of layer k - 1 as its input sequence.
 Weights per layer k (as in PyTorch, so state_dicts line up): weight_ih_l{k}
@@ -18,6 +21,7 @@ import math
 import numpy as np
 
 from .. import ops
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -51,23 +55,23 @@ class LSTM(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _layer(self, k, seq, h, c):
-        """Run layer k over seq (T, B, I), time first; return the list of h_t and the final (h, c)."""
-        w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
-        H = self.hidden_size
-        # The input part of every gate, for all time steps at once: (T, B, 4H).
-        x_part = ops.matmul(seq, ops.transpose(w_ih))
-        if self.bias:
-            x_part = x_part + getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}")
+    def _layer(self, k, xs, h, c):
+        """Run layer k over its inputs, a list of x_t (B, I); return the list of h_t and the final (h, c).
+
+        Each step is one matmul, [x_t, h] (B, I + H) @ [W_ih, W_hh]^T (I + H, 4H), plus the bias and
+        one lstm_cell. The steps take x_t from a list rather than slicing one (T, B, 4H) tensor of
+        input parts: the gradient of a slice is a zero array of the whole tensor's shape, so T slices
+        of it would cost O(T^2) memory traffic in the backward pass.
+        """
+        w = ops.concatenate([getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")], axis=1)
+        w_t = ops.transpose(w)  # (I + H, 4H)
+        bias = (getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}")) if self.bias else None
         hs = []
-        for t in range(seq.shape[0]):
-            gates = x_part[t] + ops.matmul(h, ops.transpose(w_hh))
-            i = ops.sigmoid(gates[:, 0 * H:1 * H])
-            f = ops.sigmoid(gates[:, 1 * H:2 * H])
-            g = ops.tanh(gates[:, 2 * H:3 * H])
-            o = ops.sigmoid(gates[:, 3 * H:4 * H])
-            c = f * c + i * g
-            h = o * ops.tanh(c)
+        for x_t in xs:
+            gates = ops.matmul(ops.concatenate([x_t, h], axis=1), w_t)  # (B, 4H)
+            if bias is not None:
+                gates = gates + bias
+            h, c = F.lstm_cell(gates, c)
             hs.append(h)
         return hs, h, c
 
@@ -87,14 +91,15 @@ class LSTM(Module):
                 raise ValueError(f"LSTM: h_0 and c_0 must have shape {state_shape}, got "
                                  f"{h0.shape} and {c0.shape}")
             h0, c0 = [h0[k] for k in range(self.num_layers)], [c0[k] for k in range(self.num_layers)]
-        seq = ops.transpose(x, 0, 1) if self.batch_first else x  # (T, B, I)
+        T = x.shape[1] if self.batch_first else x.shape[0]
+        # T inputs (B, I); their slice gradients are (B, T, I) each, small next to (T, B, 4H).
+        xs = [x[:, t] if self.batch_first else x[t] for t in range(T)]
         h_n, c_n = [], []
         for k in range(self.num_layers):
-            hs, h, c = self._layer(k, seq, h0[k], c0[k])
-            seq = ops.stack(hs, axis=0)  # (T, B, H): the next layer's input
+            xs, h, c = self._layer(k, xs, h0[k], c0[k])  # layer k's outputs are layer k+1's inputs
             h_n.append(h)
             c_n.append(c)
-        output = ops.transpose(seq, 0, 1) if self.batch_first else seq
+        output = ops.stack(xs, axis=1 if self.batch_first else 0)
         return output, (ops.stack(h_n, axis=0), ops.stack(c_n, axis=0))
 
     def extra_repr(self):

@@ -15,16 +15,12 @@ from .elementwise import (Abs, Add, AsType, Clip, Div, Exp, Log, Maximum, Minimu
 from .conv import Conv2d, ConvTranspose2d
 from .linalg import MatMul
 from .losses import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .lstm import LSTMCell
 from .pool import AvgPool2d, MaxPool2d, UpsampleNearest
 from .reductions import LogSumExp, Max, Mean, Min, Sum, Var
 from .shape import (BroadcastTo, Concatenate, ExpandDims, Flatten, GetItem, Pad, Permute, Reshape,
                     Squeeze, Stack)
-
-
-def _tensor_cls():
-    from ..tensor import Tensor
-
-    return Tensor
+from ..tensor import Tensor  # loaded by ..function, which the op modules above import
 
 
 # ----- elementwise ------------------------------------------------------------
@@ -49,7 +45,7 @@ def pow(a, b):  # noqa: A001
 
 def where(condition, a, b):
     """condition ? a : b; condition is a boolean array or tensor (not differentiated)."""
-    if isinstance(condition, _tensor_cls()):
+    if isinstance(condition, Tensor):
         condition = condition.data
     return Where.apply(a, b, condition=condition)
 
@@ -123,7 +119,7 @@ def matmul(a, b): return MatMul.apply(a, b)
 
 def transpose(x, dim0=None, dim1=None):
     """No axes: reverse all axes (NumPy). Two axes: swap them (PyTorch's transpose)."""
-    ndim = np.ndim(x.data if isinstance(x, _tensor_cls()) else x)
+    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
     if dim0 is None and dim1 is None:
         return Permute.apply(x, axes=tuple(reversed(range(ndim))))
     if dim0 is None or dim1 is None:
@@ -140,11 +136,10 @@ def pad(x, pad_width, value=0.0):
 
 def getitem(x, index):
     """x[index]; tensors inside the index are used by value."""
-    T = _tensor_cls()
-    if isinstance(index, T):
+    if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, T) else i for i in index)
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return GetItem.apply(x, index=index)
 
 
@@ -195,6 +190,12 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
 
 def upsample_nearest(x, scale_factor):
     return UpsampleNearest.apply(x, scale_factor=scale_factor)
+
+
+# ----- recurrent ----------------------------------------------------------------
+def lstm_cell(gates, c_prev):
+    """gates (B, 4H) = [a_i|a_f|a_g|a_o], c_prev (B, H) -> (2, B, H): [h, c] of one LSTM step."""
+    return LSTMCell.apply(gates, c_prev)
 
 
 # ----- losses (elementwise, unreduced) ------------------------------------------
