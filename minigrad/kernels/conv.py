@@ -1,4 +1,4 @@
-"""2-D convolution (NCHW) and its adjoints, as im2col + our own matmul.
+"""2-D convolution (NCHW) and its adjoints, on our own matmul micro-kernel.
 
 Notation: x (N, C, H, W), weight w (O, C/G, KH, KW), G groups, stride s, padding p, dilation d.
 Conv2d is a cross-correlation:
@@ -7,20 +7,19 @@ Conv2d is a cross-correlation:
 
 (out-of-range x reads are zero), with g = o // Og.  Output size Ho = (H + 2p - d(k-1) - 1) // s + 1.
 
-Algorithm.  Stride 1 (the forward pass and the input gradient) runs without im2col: see
-conv_direct.py.  Other strides go through im2col: ``_im2col_panels`` copies, for every (c, a, b) row, the strided input pixels each output
-position reads, into the im2col matrix cols (C*KH*KW, N*Ho*Wo), written directly in the packed-panel
-layout of the matmul (``_im2col_rows_packed`` writes cols^T that way, for the weight gradient).  Then
+Algorithm (groups > 1: one convolution per group, on channel slices):
 
-    forward:          yT   (Og, N*L)    = w_g (Og, Cg*KK) @ cols_g (Cg*KK, N*L)
-    backward_input:   dcol (Cg*KK, N*L) = w_g^T           @ gyT_g (Og, N*L);  dx = col2im(dcol)
-    backward_weight:  dw_g (Og, Cg*KK)  = (cols_g @ gyT_g^T)^T   (cols as the left operand: see there)
+    forward:          y = flat_conv(x, w)                      (conv_direct.py: no im2col)
+    backward_input:   stride 1: y = flat_conv(gy padded, w flipped, channels swapped)
+                      else:     dcol (Cg*KK, N*L) = w_g^T @ gyT_g (Og, N*L);  dx = col2im(dcol)
+    backward_weight:  dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T
 
-(groups > 1: one such convolution per group, on channel slices), where yT/gyT are the (O, N, L) transposes of y/gy (a parallel copy).  All matmuls have a long inner
-dimension (N*L or Cg*KK), which our packed matmul handles well, and the transposed operands (w^T,
-cols^T) are free because packing reads through strides.  ``_col2im`` scatters back with ``prange``
-over (n, c) image planes, so every thread writes its own plane: no race.  Copy loops compute the
-valid output range of each row once, so the inner loops have no integer // or % (PERF-NOTES).
+where cols (Cg*KK, N*L) is the im2col matrix: for every (c, a, b) row, the input pixels each output
+position reads.  ``_im2col_rows_packed`` writes it straight into the packed panels of the matmul's
+left operand, and ``_pack_nc_*`` lay out gy (N, O, L) as gyT (O, N*L) panels.  ``_col2im`` scatters
+back with ``prange`` over (n, c) image planes, so every thread writes its own plane: no race.  Copy
+loops compute the valid output range of each row once, so the inner loops have no integer // or %
+(PERF-NOTES).
 
 conv_transpose2d is the adjoint of conv2d with respect to its input, so it *is* conv2d_backward_input
 (with the output size (H-1)s - 2p + d(k-1) + output_padding + 1); its gradients are conv2d_forward
@@ -144,83 +143,6 @@ def _col2im(cols, dx, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
 
 
 @njit(cache=True, parallel=True)
-def _swap01(src, dst):
-    """dst[b, a, :] = src[a, b, :] for 3-D C-contiguous arrays."""
-    A, B, L = src.shape
-    for t in prange(A * B):
-        a = t // B
-        b = t - a * B
-        s = src[a, b]
-        d = dst[b, a]
-        for k in range(L):
-            d[k] = s[k]
-
-
-@njit(cache=True, parallel=True)
-def _im2col_panels(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
-    """cols (R, N*L) straight into packed B panels: dst[q // NR, row, q % NR] = cols[row, q].
-
-    One task per panel of NR consecutive output positions q = n*L + i*Wo + j, so each task writes one
-    contiguous (R, NR) block.  The panel's lanes fall into runs along output rows (n, i); for every
-    (c, a, b) a run reads input row ih = i*s_h - p_h + a*d_h, columns j*s_w - p_w + b*d_w, of which
-    [lo, hi) are inside the image (zeros elsewhere): a plain copy when s_w = 1.  Lanes past N*L
-    (last panel only) are zero."""
-    N, C, H, W = x.shape
-    NR = dst.shape[2]
-    L = Ho * Wo
-    NL = N * L
-    for jp in prange(dst.shape[0]):
-        panel = dst[jp]
-        q = jp * NR
-        q_end = min(q + NR, NL)
-        for row in range(panel.shape[0]):
-            tail = panel[row]
-            for r in range(q_end - q, NR):
-                tail[r] = 0
-        n = q // L
-        rem = q - n * L
-        i = rem // Wo
-        j0 = rem - i * Wo
-        while q < q_end:
-            j1 = min(Wo, j0 + (q_end - q))             # lanes r0 .. r0 + j1 - j0 hold row (n, i)
-            r0 = q - jp * NR
-            run = j1 - j0
-            for c in range(C):
-                xs = x[n, c]
-                for a in range(KH):
-                    ih = i * sh - ph + a * dh
-                    row0 = (c * KH + a) * KW
-                    inside = ih >= 0 and ih < H
-                    src = xs[max(0, min(ih, H - 1))]
-                    for b in range(KW):
-                        d = panel[row0 + b, r0:r0 + run]
-                        offw = b * dw - pw
-                        lo, hi = _valid_range(Wo, sw, offw, W)
-                        lo = min(max(lo, j0), j1)            # the valid part, within this run
-                        hi = max(lo, min(hi, j1))
-                        if not inside:
-                            lo = hi = j0
-                        for r in range(lo - j0):
-                            d[r] = 0
-                        if sw == 1:
-                            seg = src[lo + offw:hi + offw]
-                            dseg = d[lo - j0:hi - j0]
-                            for r in range(hi - lo):
-                                dseg[r] = seg[r]
-                        else:
-                            for j in range(lo, hi):
-                                d[j - j0] = src[j * sw + offw]
-                        for r in range(hi - j0, run):
-                            d[r] = 0
-            q += run
-            j0 = 0
-            i += 1
-            if i == Ho:
-                i = 0
-                n += 1
-
-
-@njit(cache=True, parallel=True)
 def _im2col_rows_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
     """cols as a packed A operand, lanes = rows of cols, k = positions:
     dst[row // MR, q, row % MR] = cols[row, q].  One task per (panel, image) fills the contiguous block
@@ -309,16 +231,11 @@ def _zero_tail(buf, count):
         buf[-1, :, r:] = 0
 
 
-def _packed_cols(x, KH, KW, s, p, d, Ho, Wo, which):
-    """cols (R, N*L) of x packed as the B operand (which='b', k = rows) or the A operand ('a', k = q)."""
+def _packed_cols(x, KH, KW, s, p, d, Ho, Wo):
+    """cols (R, N*L) of x packed as a matmul A operand (lanes = rows of cols, k = positions)."""
     N, C = x.shape[:2]
-    R, NL = C * KH * KW, N * Ho * Wo
-    if which == "a":
-        buf = packed_buffer("a", x.dtype, R, NL)
-        _im2col_rows_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
-    else:
-        buf = packed_buffer("b", x.dtype, NL, R)
-        _im2col_panels(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
+    buf = packed_buffer("a", x.dtype, C * KH * KW, N * Ho * Wo)
+    _im2col_rows_packed(x, buf, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
     return buf
 
 
@@ -334,13 +251,6 @@ def _packed_nc(g3, which):
         _zero_tail(buf, O)
         _pack_nc_rows(g3, buf)
     return buf
-
-
-def _swap(src3):
-    dst = np.empty((src3.shape[1], src3.shape[0], src3.shape[2]), src3.dtype)
-    if dst.size:
-        _swap01(src3, dst)
-    return dst
 
 
 # ----------------------------------------------------------------------------------------------
@@ -370,14 +280,7 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=
             y[:, g * Og:(g + 1) * Og] = conv2d_forward(x[:, g * Cg:(g + 1) * Cg], w[g * Og:(g + 1) * Og],
                                                        s, p, d, 1, parallel)
         return y
-    if s == (1, 1):
-        return flat_conv(x, w, p, d)
-    x = np.ascontiguousarray(x)
-    R = Cg * KH * KW
-    w2 = w.reshape(O, R)
-    # im2col straight into packed B panels, then one matmul
-    yT = matmul_packed(w2, _packed_cols(x, KH, KW, s, p, d, Ho, Wo, "b"), O, N * Ho * Wo, R, parallel)
-    return _swap(yT.reshape(O, N, Ho * Wo)).reshape(N, O, Ho, Wo)
+    return flat_conv(x, w, s, p, d)
 
 
 def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
@@ -418,7 +321,7 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
     if s == (1, 1) and min(full) >= 0:
         # stride 1: dx is a convolution of gy, padded to "full", with w flipped and its channel axes
         # swapped: dx[n, c, h, v] = sum_{o,a,b} w[o, c, a, b] gy[n, o, h + p - a*d, v + p - b*d]
-        return flat_conv(gy, np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), full, d)
+        return flat_conv(gy, np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), (1, 1), full, d)
     R = Cg * KH * KW
     w2 = w.reshape(O, R)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
@@ -462,7 +365,7 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
     R = C * KH * KW
     # dw^T (R, O) = cols (R, N*L) @ gy^T (N*L, O): cols is the A operand, whose narrow panels (MR
     # lanes) take its transposing copy with good locality; the small gy is the wide B operand.
-    a = _packed_cols(x, KH, KW, s, p, d, Ho, Wo, "a")
+    a = _packed_cols(x, KH, KW, s, p, d, Ho, Wo)
     b = _packed_nc(gy3, "bq")
     dwT = matmul_packed(a, b, R, O, N * Ho * Wo, parallel)
     return np.ascontiguousarray(dwT.T).reshape(wshape)

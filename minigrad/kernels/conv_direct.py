@@ -1,4 +1,4 @@
-"""Stride-1 convolution without im2col: the matmul micro-kernel reading its B rows from the image.
+"""Convolution without im2col: the matmul micro-kernel reading its B rows straight from the image.
 
 For stride 1 (any dilation, padding, groups = 1), write each zero-padded input plane (Hp x Wp) as one
 flat row and let an output position be k = i*Wp + j (so k runs over Ho rows of Wp columns, of which
@@ -16,9 +16,10 @@ see isa.py) with that one line changed; every MR output channels x NR positions 
 R = C*KH*KW taps (the weights are packed into MR-wide panels, which is tiny).  The price is the
 Wp - Wo wasted columns of every row (2 of 30 at 28 x 28, 2 of 16 at 14 x 14).
 
-Its input gradient is the same operation (``conv2d_backward_input`` for stride 1 is a convolution
-of the output gradient, padded by (K-1)*d - p, with the weights flipped and their two channel axes
-swapped), so one kernel serves both.  conv.py decides when to use it.
+Its input gradient for stride 1 is the same operation (``conv2d_backward_input`` is then a
+convolution of the output gradient, padded by (K-1)*d - p, with the weights flipped and their two
+channel axes swapped), so one kernel serves both.  Strides > 1 are reduced to stride 1 by splitting
+the input into phases (see ``flat_conv``).  conv.py decides when to use it.
 """
 import numba
 import numpy as np
@@ -74,25 +75,36 @@ def _flat_conv_impl(xf, wp, off, out):
             _cmk(a, x, off, k0, o, ob * MR, k0)
 
 
-def flat_conv(x, w, padding, dilation):
-    """y = conv2d(x, w) for stride 1: x (N, C, H, W), w (O, C, KH, KW), padding/dilation pairs."""
+def flat_conv(x, w, stride, padding, dilation):
+    """y = conv2d(x, w): x (N, C, H, W), w (O, C, KH, KW); stride, padding, dilation are pairs.
+
+    A stride s > 1 is first turned into stride 1 by splitting the padded input into its s_h x s_w
+    phases (space-to-depth): xq[c, u, v, I, J] = xpad[c, I*s_h + u, J*s_w + v].  Output (i, j) then
+    reads tap (a, b) from phase ((a*d_h) % s_h, (b*d_w) % s_w) at (i + (a*d_h) // s_h, j + ...),
+    a fixed offset again, so the same kernel applies with rows of Wq = ceil(Wp / s_w) columns."""
     dt = x.dtype
     driver, MR, NR = _kernel(dt)
     N, C, H, W = x.shape
     O, _, KH, KW = w.shape
-    (ph, pw), (dh, dw) = padding, dilation
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     Hp, Wp = H + 2 * ph, W + 2 * pw
-    Ho, Wo = Hp - (KH - 1) * dh, Wp - (KW - 1) * dw
-    KF = -(-(Ho * Wp) // NR) * NR
-    plane = Hp * Wp
-    xf = np.zeros((N, C * plane + (KW - 1) * dw + NR + KF - Ho * Wp), dt)
-    xf[:, :C * plane].reshape(N, C, Hp, Wp)[:, :, ph:ph + H, pw:pw + W] = x
-    a, b = np.meshgrid(np.arange(KH) * dh * Wp, np.arange(KW) * dw, indexing="ij")
-    off = (np.arange(C)[:, None] * plane + (a + b).reshape(-1)[None, :]).reshape(-1).astype(np.intp)
+    Ho, Wo = (Hp - (KH - 1) * dh - 1) // sh + 1, (Wp - (KW - 1) * dw - 1) // sw + 1
+    Hq, Wq = -(-Hp // sh), -(-Wp // sw)
+    plane = Hq * Wq
+    KF = -(-(Ho * Wq) // NR) * NR
+    # the phases, each a Hq x Wq plane, as one flat row per image (+ slack read by the last chunk)
+    xpad = np.zeros((N, C, Hq * sh, Wq * sw), dt)
+    xpad[:, :, ph:ph + H, pw:pw + W] = x
+    xf = np.zeros((N, C * sh * sw * plane + plane + KF), dt)
+    xf[:, :C * sh * sw * plane].reshape(N, C, sh, sw, Hq, Wq)[...] = \
+        xpad.reshape(N, C, Hq, sh, Wq, sw).transpose(0, 1, 3, 5, 2, 4)
+    ah, bw = np.arange(KH)[:, None] * dh, np.arange(KW)[None, :] * dw
+    tap = ((ah % sh) * sw + bw % sw) * plane + (ah // sh) * Wq + bw // sw            # (KH, KW)
+    off = (np.arange(C)[:, None] * (sh * sw * plane) + tap.reshape(1, -1)).reshape(-1).astype(np.intp)
     nob = -(-O // MR)
     wp = np.zeros((nob * MR, C * KH * KW), dt)
     wp[:O] = w.reshape(O, -1)
     wp = np.ascontiguousarray(wp.reshape(nob, MR, -1).transpose(0, 2, 1))
     out = np.empty((N, nob * MR, KF), dt)
     driver(xf, wp, off, out)
-    return np.ascontiguousarray(out[:, :O, :Ho * Wp].reshape(N, O, Ho, Wp)[..., :Wo])
+    return np.ascontiguousarray(out[:, :O, :Ho * Wq].reshape(N, O, Ho, Wq)[..., :Wo])
