@@ -361,10 +361,12 @@ def _buffer(name, dt, shape):
 def _tiles(dt, nb, M, N, parallel):
     MR, NR, KC, MC, NC = isa.tiles(dt)
     if parallel:
-        # enough tiles for every thread: shrink MC, then NC, while there are too few tiles
+        # Threads take whole (MC x NC) tiles, so there must be many: row blocks of 4 micro-panels
+        # (MC = 4 MR) balanced the batch-128 MLP shapes best (0.87x OpenBLAS, against 0.74x with
+        # MC = 128; benchmarks/bench_kernels.py),
+        # and cost nothing on large squares.  Then NC shrinks while there are too few tiles.
         nt = num_threads()
-        while MC > MR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
-            MC //= 2
+        MC = min(MC, 4 * MR)
         while NC > NR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
             NC //= 2
     return KC, MC, NC
