@@ -138,3 +138,15 @@ def test_bce_composition_from_log_sigmoid(dtype):
         loss.sum().backward()
     np.testing.assert_allclose(loss.data, [0, 0, 1000, 1000], rtol=1e-6)
     np.testing.assert_allclose(x.grad.data, [0, 0, -1, 1], atol=1e-6)
+
+
+@DTYPES
+def test_relu_propagates_nan_like_pytorch(dtype):
+    """relu(nan) is nan (PyTorch's torch.relu), and its gradient passes through: PyTorch's backward
+    zeroes the gradient only where the output is <= 0."""
+    x = mg.tensor([np.nan, -1.0, 0.0, 2.0, np.inf, -np.inf], dtype=dtype, requires_grad=True)
+    y = mg.relu(x)
+    np.testing.assert_array_equal(y.data, np.array([np.nan, 0, 0, 2, np.inf, 0], dtype))
+    assert y.dtype == dtype
+    y.backward(np.full(6, 3.0, dtype))
+    np.testing.assert_array_equal(x.grad.data, np.array([3, 0, 0, 3, 3, 0], dtype))

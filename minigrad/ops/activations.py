@@ -20,14 +20,18 @@ def stable_sigmoid(x):
 
 @register("relu")
 class ReLU(Function):
-    """y = max(x, 0).   VJP: dL/dx = g * [x > 0]."""
+    """y = max(x, 0).   VJP: dL/dx = g * [x > 0].
+
+    ``np.maximum`` propagates NaN (relu(nan) = nan, as in PyTorch) in one pass; the backward pass
+    reads the mask from y (y <= 0 exactly where x <= 0), as PyTorch does, so a NaN input passes its
+    gradient through."""
 
     def forward(self, x):
-        self.mask = x > 0
-        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+        self.y = np.maximum(x, x.dtype.type(0))
+        return self.y
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (np.where(self.y <= 0, g.dtype.type(0), g),)
 
 
 @register("leaky_relu")
