@@ -12,7 +12,8 @@ Algorithm (groups > 1: one convolution per group, on channel slices):
     forward:          y = flat_conv(x, w)                      (conv_direct.py: no im2col)
     backward_input:   stride 1: y = flat_conv(gy padded, w flipped, channels swapped)
                       else:     dcol (Cg*KK, N*L) = w_g^T @ gyT_g (Og, N*L);  dx = col2im(dcol)
-    backward_weight:  dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T
+    backward_weight:  dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T, or, with at most 2 channels on one
+                      side, dot products on the flat layout (conv_direct.flat_conv_weight_grad)
 
 where cols (Cg*KK, N*L) is the im2col matrix: for every (c, a, b) row, the input pixels each output
 position reads.  ``_im2col_rows_packed`` writes it straight into the packed panels of the matmul's
@@ -30,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._args import pair as _pair
-from .conv_direct import flat_conv
+from .conv_direct import flat_conv, flat_conv_weight_grad
 from .matmul import matmul_packed, packed_buffer
 
 __all__ = [
@@ -360,6 +361,8 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
             dw[g * Og:(g + 1) * Og] = conv2d_backward_weight(x[:, g * Cg:(g + 1) * Cg], gy[:, g * Og:(g + 1) * Og],
                                                              (KH, KW), s, p, d, 1, parallel)
         return dw
+    if min(C, O) <= 2:       # few channels on one side: dot products, not a mostly empty tile
+        return flat_conv_weight_grad(x, gy, (KH, KW), s, p, d)
     x = np.ascontiguousarray(x)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
     R = C * KH * KW

@@ -60,7 +60,7 @@ def _with_kernel(fn, mk, NR):
 def _flat_conv_impl(xf, wp, off, out):
     """out[n, ob*MR + m, k] = sum_r wp[ob, r, m] * xf[n, off[r] + k] for every NR-chunk of k.
 
-    xf (N, length): flat padded images with slack at the end; wp (nob, R, MR): weight panels; out
+    xf (N, length): flat padded images (``_flat_input``); wp (nob, R, MR): weight panels; out
     (N, nob*MR, KF), KF a multiple of NR.  Tasks (image, channel block) write disjoint rows: no race."""
     N = xf.shape[0]
     nob, R, MR = wp.shape
@@ -75,32 +75,40 @@ def _flat_conv_impl(xf, wp, off, out):
             _cmk(a, x, off, k0, o, ob * MR, k0)
 
 
-def flat_conv(x, w, stride, padding, dilation):
-    """y = conv2d(x, w): x (N, C, H, W), w (O, C, KH, KW); stride, padding, dilation are pairs.
+def _flat_input(x, KH, KW, stride, padding, dilation, slack):
+    """(xf, off, Ho, Wo, Wq): x's padded phases as one flat row per image, and each tap's offset.
 
     A stride s > 1 is first turned into stride 1 by splitting the padded input into its s_h x s_w
     phases (space-to-depth): xq[c, u, v, I, J] = xpad[c, I*s_h + u, J*s_w + v].  Output (i, j) then
-    reads tap (a, b) from phase ((a*d_h) % s_h, (b*d_w) % s_w) at (i + (a*d_h) // s_h, j + ...),
-    a fixed offset again, so the same kernel applies with rows of Wq = ceil(Wp / s_w) columns."""
-    dt = x.dtype
-    driver, MR, NR = _kernel(dt)
+    reads tap (a, b) from phase ((a*d_h) % s_h, (b*d_w) % s_w) at (i + (a*d_h) // s_h, j + ...), a
+    fixed offset again, with rows of Wq = ceil(Wp / s_w) columns: output k = i*Wq + j reads
+    xf[n, off[r] + k] for tap r = (c, a, b).  ``slack`` zeros follow the last plane."""
     N, C, H, W = x.shape
-    O, _, KH, KW = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     Hp, Wp = H + 2 * ph, W + 2 * pw
     Ho, Wo = (Hp - (KH - 1) * dh - 1) // sh + 1, (Wp - (KW - 1) * dw - 1) // sw + 1
     Hq, Wq = -(-Hp // sh), -(-Wp // sw)
     plane = Hq * Wq
-    KF = -(-(Ho * Wq) // NR) * NR
-    # the phases, each a Hq x Wq plane, as one flat row per image (+ slack read by the last chunk)
-    xpad = np.zeros((N, C, Hq * sh, Wq * sw), dt)
+    xpad = np.zeros((N, C, Hq * sh, Wq * sw), x.dtype)
     xpad[:, :, ph:ph + H, pw:pw + W] = x
-    xf = np.zeros((N, C * sh * sw * plane + plane + KF), dt)
+    xf = np.zeros((N, C * sh * sw * plane + plane + slack), x.dtype)
     xf[:, :C * sh * sw * plane].reshape(N, C, sh, sw, Hq, Wq)[...] = \
         xpad.reshape(N, C, Hq, sh, Wq, sw).transpose(0, 1, 3, 5, 2, 4)
     ah, bw = np.arange(KH)[:, None] * dh, np.arange(KW)[None, :] * dw
     tap = ((ah % sh) * sw + bw % sw) * plane + (ah // sh) * Wq + bw // sw            # (KH, KW)
     off = (np.arange(C)[:, None] * (sh * sw * plane) + tap.reshape(1, -1)).reshape(-1).astype(np.intp)
+    return xf, off, Ho, Wo, Wq
+
+
+def flat_conv(x, w, stride, padding, dilation):
+    """y = conv2d(x, w): x (N, C, H, W), w (O, C, KH, KW); stride, padding, dilation are pairs."""
+    dt = x.dtype
+    driver, MR, NR = _kernel(dt)
+    N = x.shape[0]
+    O, C, KH, KW = w.shape
+    # the last chunk of NR outputs reads at most NR past the image (the plane of slack covers the rest)
+    xf, off, Ho, Wo, Wq = _flat_input(x, KH, KW, stride, padding, dilation, slack=NR)
+    KF = -(-(Ho * Wq) // NR) * NR
     nob = -(-O // MR)
     wp = np.zeros((nob * MR, C * KH * KW), dt)
     wp[:O] = w.reshape(O, -1)
@@ -108,3 +116,75 @@ def flat_conv(x, w, stride, padding, dilation):
     out = np.empty((N, nob * MR, KF), dt)
     driver(xf, wp, off, out)
     return np.ascontiguousarray(out[:, :O, :Ho * Wq].reshape(N, O, Ho, Wq)[..., :Wo])
+
+
+IMAGE_CHUNKS = 8   # the weight gradient sums images in this many fixed chunks (any thread count)
+
+
+@njit(cache=True, parallel=True, fastmath=True, nogil=True)
+def _weight_grad_flat(xf, gq, off, parts):
+    """parts[ch, o, r] = sum over images n of chunk ch of sum_k gq[n, o, k] * xf[n, off[r] + k].
+
+    Dot products along k, four output channels at a time (one load of x feeds four FMAs).  Chunks
+    of images are independent tasks with their own partial sums (no race); the caller adds the
+    chunks in order, so the result does not depend on the number of threads."""
+    N, O, KL = gq.shape
+    R = off.shape[0]
+    chunks = parts.shape[0]
+    for ch in prange(chunks):
+        acc = parts[ch]
+        for o in range(O):
+            for r in range(R):
+                acc[o, r] = 0
+        for n in range(ch * N // chunks, (ch + 1) * N // chunks):
+            x = xf[n]
+            g = gq[n]
+            o = 0
+            while o < O:
+                if o + 4 <= O:
+                    g0, g1, g2, g3 = g[o], g[o + 1], g[o + 2], g[o + 3]
+                    for r in range(R):
+                        xs = x[off[r]:off[r] + KL]
+                        v = xs[0]
+                        s0, s1, s2, s3 = g0[0] * v, g1[0] * v, g2[0] * v, g3[0] * v
+                        for k in range(1, KL):
+                            v = xs[k]
+                            s0 += g0[k] * v
+                            s1 += g1[k] * v
+                            s2 += g2[k] * v
+                            s3 += g3[k] * v
+                        acc[o, r] += s0
+                        acc[o + 1, r] += s1
+                        acc[o + 2, r] += s2
+                        acc[o + 3, r] += s3
+                    o += 4
+                else:
+                    g0 = g[o]
+                    for r in range(R):
+                        xs = x[off[r]:off[r] + KL]
+                        s0 = g0[0] * xs[0]
+                        for k in range(1, KL):
+                            s0 += g0[k] * xs[k]
+                        acc[o, r] += s0
+                    o += 1
+
+
+def flat_conv_weight_grad(x, gy, kernel_hw, stride, padding, dilation):
+    """dw (O, C, KH, KW) of y = conv2d(x, w): dw[o, (c, a, b)] = sum_{n, k} gy[n, o, k] xf[n, off + k].
+
+    gy is laid out on the same rows of Wq columns as the flat input, with zeros in the Wq - Wo
+    columns past the output, so the dot products run over whole contiguous rows.  This wins over
+    im2col + matmul when one side has very few channels (a first layer on grey images, a last
+    1x1 layer): the matmul's register tile would be mostly empty."""
+    KH, KW = kernel_hw
+    N, C = x.shape[:2]
+    O, Ho, Wo = gy.shape[1:]
+    xf, off, Ho_, Wo_, Wq = _flat_input(x, KH, KW, stride, padding, dilation, slack=0)
+    gq = np.zeros((N, O, Ho, Wq), x.dtype)
+    gq[..., :Wo] = gy
+    parts = np.empty((IMAGE_CHUNKS, O, C * KH * KW), x.dtype)
+    _weight_grad_flat(xf, gq.reshape(N, O, Ho * Wq), off, parts)
+    dw = parts[0].copy()
+    for part in parts[1:]:
+        dw += part
+    return dw.reshape(O, C, KH, KW)
