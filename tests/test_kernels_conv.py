@@ -86,18 +86,20 @@ def test_conv_transpose2d(case, data):
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_parallel_equals_serial(dt):
+@pytest.mark.parametrize("C, O, s", [(6, 10, 2), (6, 10, 1), (1, 7, 1), (5, 2, 2)])   # the last two: few channels
+def test_parallel_equals_serial(dt, C, O, s):
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((8, 6, 13, 11)).astype(dt)
-    w = rng.standard_normal((10, 6, 3, 3)).astype(dt)
-    yp = K.conv2d_forward(x, w, 2, 1, parallel=True)
-    ys = K.conv2d_forward(x, w, 2, 1, parallel=False)
+    x = rng.standard_normal((8, C, 13, 11)).astype(dt)
+    w = rng.standard_normal((O, C, 3, 3)).astype(dt)
+    yp = K.conv2d_forward(x, w, s, 1, parallel=True)
+    ys = K.conv2d_forward(x, w, s, 1, parallel=False)
     np.testing.assert_array_equal(yp, ys)
+    _close(ys, K.conv2d_forward_reference(x, w, s, 1), dt)
     gy = rng.standard_normal(yp.shape).astype(dt)
-    np.testing.assert_array_equal(K.conv2d_backward_input(gy, w, (13, 11), 2, 1, parallel=True),
-                                  K.conv2d_backward_input(gy, w, (13, 11), 2, 1, parallel=False))
-    np.testing.assert_array_equal(K.conv2d_backward_weight(x, gy, (3, 3), 2, 1, parallel=True),
-                                  K.conv2d_backward_weight(x, gy, (3, 3), 2, 1, parallel=False))
+    np.testing.assert_array_equal(K.conv2d_backward_input(gy, w, (13, 11), s, 1, parallel=True),
+                                  K.conv2d_backward_input(gy, w, (13, 11), s, 1, parallel=False))
+    np.testing.assert_array_equal(K.conv2d_backward_weight(x, gy, (3, 3), s, 1, parallel=True),
+                                  K.conv2d_backward_weight(x, gy, (3, 3), s, 1, parallel=False))
 
 
 def test_autoencoder_shapes_float32():

@@ -9,17 +9,15 @@ Conv2d is a cross-correlation:
 
 Algorithm (groups > 1: one convolution per group, on channel slices):
 
-    forward:          y = flat_conv(x, w)                      (conv_direct.py: no im2col)
-    backward_input:   stride 1: y = flat_conv(gy padded, w flipped, channels swapped)
-                      else:     dcol (Cg*KK, N*L) = w_g^T @ gyT_g (Og, N*L);  dx = col2im(dcol)
+    forward:          y  = flat_conv(x, w)                       (conv_direct.py: no im2col)
+    backward_input:   dx = flat_conv_input_grad(gy, w)           (one flat convolution per phase)
     backward_weight:  dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T, or, with at most 2 channels on one
                       side, dot products on the flat layout (conv_direct.flat_conv_weight_grad)
 
 where cols (Cg*KK, N*L) is the im2col matrix: for every (c, a, b) row, the input pixels each output
 position reads.  ``_im2col_rows_packed`` writes it straight into the packed panels of the matmul's
-left operand, and ``_pack_nc_*`` lay out gy (N, O, L) as gyT (O, N*L) panels.  ``_col2im`` scatters
-back with ``prange`` over (n, c) image planes, so every thread writes its own plane: no race.  Copy
-loops compute the valid output range of each row once, so the inner loops have no integer // or %
+left operand, and ``_pack_nc_rows`` lays out gy (N, O, L) as the right operand's panels.  Copy loops
+compute the valid output range of each row once, so the inner loops have no integer // or %
 (PERF-NOTES).
 
 conv_transpose2d is the adjoint of conv2d with respect to its input, so it *is* conv2d_backward_input
@@ -31,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._args import pair as _pair
-from .conv_direct import flat_conv, flat_conv_weight_grad
+from .conv_direct import flat_conv, flat_conv_input_grad, flat_conv_weight_grad
 from .matmul import matmul_packed, packed_buffer
 
 __all__ = [
@@ -120,30 +118,6 @@ def _valid_range(Wo, sw, off, W):
 
 
 @njit(cache=True, parallel=True)
-def _col2im(cols, dx, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
-    """dx[n, c, ...] = sum of cols entries that _im2col would have copied from there (adjoint)."""
-    N, C, H, W = dx.shape
-    for t in prange(N * C):
-        n = t // C
-        c = t - n * C
-        plane = dx[n, c]
-        plane[:, :] = 0
-        for a in range(KH):
-            for b in range(KW):
-                src = cols[(c * KH + a) * KW + b, n]
-                offw = b * dw - pw
-                lo, hi = _valid_range(Wo, sw, offw, W)
-                for i in range(Ho):
-                    ih = i * sh - ph + a * dh
-                    if ih < 0 or ih >= H:
-                        continue
-                    drow = plane[ih]
-                    base = i * Wo
-                    for j in range(lo, hi):
-                        drow[j * sw + offw] += src[base + j]
-
-
-@njit(cache=True, parallel=True)
 def _im2col_rows_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
     """cols as a packed A operand, lanes = rows of cols, k = positions:
     dst[row // MR, q, row % MR] = cols[row, q].  One task per (panel, image) fills the contiguous block
@@ -179,35 +153,6 @@ def _im2col_rows_packed(x, dst, KH, KW, sh, sw, ph, pw, dh, dw, Ho, Wo):
 
 
 @njit(cache=True, parallel=True)
-def _pack_nc_panels(g, dst):
-    """gT (O, N*L) of g (N, O, L) as a packed B operand: dst[q // NR, o, q % NR] = g[n, o, l] with
-    q = n*L + l.  One task per panel of NR consecutive q, which lie in at most a few images: each
-    (image, o) part is a contiguous copy into the panel's contiguous (O, NR) block."""
-    N, O, L = g.shape
-    NR = dst.shape[2]
-    NL = N * L
-    for jp in prange(dst.shape[0]):
-        panel = dst[jp]
-        q = jp * NR
-        q_end = min(q + NR, NL)
-        for o in range(O):
-            tail = panel[o]
-            for r in range(q_end - q, NR):
-                tail[r] = 0
-        while q < q_end:
-            n = q // L
-            l0 = q - n * L
-            run = min(L - l0, q_end - q)
-            r0 = q - jp * NR
-            for o in range(O):
-                src = g[n, o, l0:l0 + run]
-                d = panel[o, r0:r0 + run]
-                for r in range(run):
-                    d[r] = src[r]
-            q += run
-
-
-@njit(cache=True, parallel=True)
 def _pack_nc_rows(g, dst):
     """g (N, O, L) with lanes = o and k = q = n*L + l, packed: dst[o // W, q, o % W] = g[n, o, l], where
     W = dst.shape[2] (MR of an A buffer or NR of a B buffer; need not be a power of two)."""
@@ -240,17 +185,12 @@ def _packed_cols(x, KH, KW, s, p, d, Ho, Wo):
     return buf
 
 
-def _packed_nc(g3, which):
-    """Pack gT (O, N*L) of g3 (N, O, L) as the B operand with k = o (which='b') or with k = q
-    ('bq': lanes = o, the weight gradient's right operand)."""
+def _packed_nc(g3):
+    """gy (N, O, L) as the weight gradient's right operand gy^T (N*L, O): k = q, lanes = o."""
     N, O, L = g3.shape
-    if which == "b":
-        buf = packed_buffer("b", g3.dtype, N * L, O)
-        _pack_nc_panels(g3, buf)
-    else:
-        buf = packed_buffer("b", g3.dtype, O, N * L)
-        _zero_tail(buf, O)
-        _pack_nc_rows(g3, buf)
+    buf = packed_buffer("b", g3.dtype, O, N * L)
+    _zero_tail(buf, O)
+    _pack_nc_rows(g3, buf)
     return buf
 
 
@@ -281,7 +221,7 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=
             y[:, g * Og:(g + 1) * Og] = conv2d_forward(x[:, g * Cg:(g + 1) * Cg], w[g * Og:(g + 1) * Og],
                                                        s, p, d, 1, parallel)
         return y
-    return flat_conv(x, w, s, p, d)
+    return flat_conv(x, w, s, p, d, parallel)
 
 
 def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
@@ -318,17 +258,7 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
             dx[:, g * Cg:(g + 1) * Cg] = conv2d_backward_input(gy[:, g * Og:(g + 1) * Og], w[g * Og:(g + 1) * Og],
                                                                (H, W), s, p, d, 1, parallel)
         return dx
-    full = ((KH - 1) * d[0] - p[0], (KW - 1) * d[1] - p[1])
-    if s == (1, 1) and min(full) >= 0:
-        # stride 1: dx is a convolution of gy, padded to "full", with w flipped and its channel axes
-        # swapped: dx[n, c, h, v] = sum_{o,a,b} w[o, c, a, b] gy[n, o, h + p - a*d, v + p - b*d]
-        return flat_conv(gy, np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), (1, 1), full, d)
-    R = Cg * KH * KW
-    w2 = w.reshape(O, R)
-    gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
-    dcols = matmul_packed(w2.T, _packed_nc(gy3, "b"), R, N * Ho * Wo, O, parallel)
-    _col2im(dcols.reshape(R, N, Ho * Wo), dx, KH, KW, s[0], s[1], p[0], p[1], d[0], d[1], Ho, Wo)
-    return dx
+    return flat_conv_input_grad(gy, w, (H, W), s, p, d, parallel)
 
 
 def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
@@ -362,14 +292,14 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
                                                              (KH, KW), s, p, d, 1, parallel)
         return dw
     if min(C, O) <= 2:       # few channels on one side: dot products, not a mostly empty tile
-        return flat_conv_weight_grad(x, gy, (KH, KW), s, p, d)
+        return flat_conv_weight_grad(x, gy, (KH, KW), s, p, d, parallel)
     x = np.ascontiguousarray(x)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
     R = C * KH * KW
     # dw^T (R, O) = cols (R, N*L) @ gy^T (N*L, O): cols is the A operand, whose narrow panels (MR
     # lanes) take its transposing copy with good locality; the small gy is the wide B operand.
     a = _packed_cols(x, KH, KW, s, p, d, Ho, Wo)
-    b = _packed_nc(gy3, "bq")
+    b = _packed_nc(gy3)
     dwT = matmul_packed(a, b, R, O, N * Ho * Wo, parallel)
     return np.ascontiguousarray(dwT.T).reshape(wshape)
 

@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from . import isa
 from ._numba_setup import slp_only
-from .matmul import _make_microkernel      # one micro-kernel template for both
+from .matmul import _make_microkernel, _use_parallel      # one micro-kernel template for both
 
 _KERNELS = {}
 
@@ -43,36 +43,46 @@ def _kernel(dt):
         ty = numba.from_dtype(dt)
         with slp_only():
             mk.compile((ty[:, ::1], ty[::1], numba.intp[::1], numba.intp, ty[:, ::1], numba.intp, numba.intp))
-        driver = njit(cache=True, parallel=True, nogil=True)(_with_kernel(_flat_conv_impl, mk, NR))
+        task = njit(cache=True, nogil=True)(_with_globals(_flat_task_impl, mk, _cmk=mk, _NR=NR))
+        driver = njit(cache=True, parallel=True, nogil=True)(_with_globals(_flat_conv_impl, mk, _task=task))
         got = _KERNELS[dt] = (driver, MR, NR)
     return got
 
 
-def _with_kernel(fn, mk, NR):
+def _with_globals(fn, mk, **names):
+    """A copy of plain function ``fn`` that sees ``names`` as globals, named after the kernel ``mk``
+    (``_NR`` is then a compile-time constant)."""
     glob = dict(fn.__globals__)
-    glob["_cmk"] = mk
-    glob["_NR"] = NR           # a compile-time constant: the step of the chunk loop
+    glob.update(names)
     f = type(fn)(fn.__code__, glob, f"{fn.__name__}_{mk.py_func.__name__}")
     f.__qualname__ = f.__name__
     return f
 
 
-def _flat_conv_impl(xf, wp, off, out):
-    """out[n, ob*MR + m, k] = sum_r wp[ob, r, m] * xf[n, off[r] + k] for every NR-chunk of k.
-
-    xf (N, length): flat padded images (``_flat_input``); wp (nob, R, MR): weight panels; out
-    (N, nob*MR, KF), KF a multiple of NR.  Tasks (image, channel block) write disjoint rows: no race."""
-    N = xf.shape[0]
+def _flat_task_impl(xf, wp, off, out, t):
+    """Task t = (image n, block ob of MR output channels): for every NR-chunk of outputs k,
+    out[n, ob*MR + m, k] = sum_r wp[ob, r, m] * xf[n, off[r] + k]."""
     nob, R, MR = wp.shape
-    nk = out.shape[2]
-    for t in prange(N * nob):
-        n = t // nob
-        ob = t - n * nob
-        x = xf[n]
-        a = wp[ob]
-        o = out[n]
-        for k0 in range(0, nk, _NR):
-            _cmk(a, x, off, k0, o, ob * MR, k0)
+    n = t // nob
+    ob = t - n * nob
+    x = xf[n]
+    a = wp[ob]
+    o = out[n]
+    for k0 in range(0, out.shape[2], _NR):
+        _cmk(a, x, off, k0, o, ob * MR, k0)
+
+
+def _flat_conv_impl(xf, wp, off, out, parallel):
+    """Every task of ``_flat_task_impl``.  xf (N, length): flat padded images (``_flat_input``); wp
+    (nob, R, MR): weight panels; out (N, nob*MR, KF), KF a multiple of NR.  Tasks write disjoint rows
+    of out: no race, and the same result with or without threads (``parallel`` picks prange)."""
+    ntasks = xf.shape[0] * wp.shape[0]
+    if parallel:
+        for t in prange(ntasks):
+            _task(xf, wp, off, out, np.intp(t))
+    else:
+        for t in range(ntasks):
+            _task(xf, wp, off, out, np.intp(t))
 
 
 def _flat_input(x, KH, KW, stride, padding, dilation, slack):
@@ -100,7 +110,7 @@ def _flat_input(x, KH, KW, stride, padding, dilation, slack):
     return xf, off, Ho, Wo, Wq
 
 
-def flat_conv(x, w, stride, padding, dilation):
+def flat_conv(x, w, stride, padding, dilation, parallel=None):
     """y = conv2d(x, w): x (N, C, H, W), w (O, C, KH, KW); stride, padding, dilation are pairs."""
     dt = x.dtype
     driver, MR, NR = _kernel(dt)
@@ -114,62 +124,72 @@ def flat_conv(x, w, stride, padding, dilation):
     wp[:O] = w.reshape(O, -1)
     wp = np.ascontiguousarray(wp.reshape(nob, MR, -1).transpose(0, 2, 1))
     out = np.empty((N, nob * MR, KF), dt)
-    driver(xf, wp, off, out)
+    driver(xf, wp, off, out, _use_parallel(parallel, 2.0 * N * O * off.size * Ho * Wo))
     return np.ascontiguousarray(out[:, :O, :Ho * Wq].reshape(N, O, Ho, Wq)[..., :Wo])
 
 
 IMAGE_CHUNKS = 8   # the weight gradient sums images in this many fixed chunks (any thread count)
 
 
-@njit(cache=True, parallel=True, fastmath=True, nogil=True)
-def _weight_grad_flat(xf, gq, off, parts):
-    """parts[ch, o, r] = sum over images n of chunk ch of sum_k gq[n, o, k] * xf[n, off[r] + k].
+@njit(cache=True, fastmath=True, nogil=True)
+def _weight_grad_chunk(xf, gq, off, parts, ch):
+    """parts[ch, o, r] = sum over the images n of chunk ch of sum_k gq[n, o, k] * xf[n, off[r] + k].
 
-    Dot products along k, four output channels at a time (one load of x feeds four FMAs).  Chunks
-    of images are independent tasks with their own partial sums (no race); the caller adds the
-    chunks in order, so the result does not depend on the number of threads."""
+    Dot products along k, four output channels at a time (one load of x feeds four FMAs)."""
     N, O, KL = gq.shape
     R = off.shape[0]
     chunks = parts.shape[0]
-    for ch in prange(chunks):
-        acc = parts[ch]
-        for o in range(O):
-            for r in range(R):
-                acc[o, r] = 0
-        for n in range(ch * N // chunks, (ch + 1) * N // chunks):
-            x = xf[n]
-            g = gq[n]
-            o = 0
-            while o < O:
-                if o + 4 <= O:
-                    g0, g1, g2, g3 = g[o], g[o + 1], g[o + 2], g[o + 3]
-                    for r in range(R):
-                        xs = x[off[r]:off[r] + KL]
-                        v = xs[0]
-                        s0, s1, s2, s3 = g0[0] * v, g1[0] * v, g2[0] * v, g3[0] * v
-                        for k in range(1, KL):
-                            v = xs[k]
-                            s0 += g0[k] * v
-                            s1 += g1[k] * v
-                            s2 += g2[k] * v
-                            s3 += g3[k] * v
-                        acc[o, r] += s0
-                        acc[o + 1, r] += s1
-                        acc[o + 2, r] += s2
-                        acc[o + 3, r] += s3
-                    o += 4
-                else:
-                    g0 = g[o]
-                    for r in range(R):
-                        xs = x[off[r]:off[r] + KL]
-                        s0 = g0[0] * xs[0]
-                        for k in range(1, KL):
-                            s0 += g0[k] * xs[k]
-                        acc[o, r] += s0
-                    o += 1
+    acc = parts[ch]
+    for o in range(O):
+        for r in range(R):
+            acc[o, r] = 0
+    for n in range(ch * N // chunks, (ch + 1) * N // chunks):
+        x = xf[n]
+        g = gq[n]
+        o = 0
+        while o < O:
+            if o + 4 <= O:
+                g0, g1, g2, g3 = g[o], g[o + 1], g[o + 2], g[o + 3]
+                for r in range(R):
+                    xs = x[off[r]:off[r] + KL]
+                    v = xs[0]
+                    s0, s1, s2, s3 = g0[0] * v, g1[0] * v, g2[0] * v, g3[0] * v
+                    for k in range(1, KL):
+                        v = xs[k]
+                        s0 += g0[k] * v
+                        s1 += g1[k] * v
+                        s2 += g2[k] * v
+                        s3 += g3[k] * v
+                    acc[o, r] += s0
+                    acc[o + 1, r] += s1
+                    acc[o + 2, r] += s2
+                    acc[o + 3, r] += s3
+                o += 4
+            else:
+                g0 = g[o]
+                for r in range(R):
+                    xs = x[off[r]:off[r] + KL]
+                    s0 = g0[0] * xs[0]
+                    for k in range(1, KL):
+                        s0 += g0[k] * xs[k]
+                    acc[o, r] += s0
+                o += 1
 
 
-def flat_conv_weight_grad(x, gy, kernel_hw, stride, padding, dilation):
+@njit(cache=True, parallel=True, nogil=True)
+def _weight_grad_flat(xf, gq, off, parts, parallel):
+    """Every chunk of ``_weight_grad_chunk``: chunks of images are independent tasks with their own
+    partial sums (no race); the caller adds them in order, so the result is the same for any number
+    of threads."""
+    if parallel:
+        for ch in prange(parts.shape[0]):
+            _weight_grad_chunk(xf, gq, off, parts, np.intp(ch))
+    else:
+        for ch in range(parts.shape[0]):
+            _weight_grad_chunk(xf, gq, off, parts, np.intp(ch))
+
+
+def flat_conv_weight_grad(x, gy, kernel_hw, stride, padding, dilation, parallel=None):
     """dw (O, C, KH, KW) of y = conv2d(x, w): dw[o, (c, a, b)] = sum_{n, k} gy[n, o, k] xf[n, off + k].
 
     gy is laid out on the same rows of Wq columns as the flat input, with zeros in the Wq - Wo
@@ -183,8 +203,76 @@ def flat_conv_weight_grad(x, gy, kernel_hw, stride, padding, dilation):
     gq = np.zeros((N, O, Ho, Wq), x.dtype)
     gq[..., :Wo] = gy
     parts = np.empty((IMAGE_CHUNKS, O, C * KH * KW), x.dtype)
-    _weight_grad_flat(xf, gq.reshape(N, O, Ho * Wq), off, parts)
+    _weight_grad_flat(xf, gq.reshape(N, O, Ho * Wq), off, parts,
+                      _use_parallel(parallel, 2.0 * N * O * off.size * Ho * Wo))
     dw = parts[0].copy()
     for part in parts[1:]:
         dw += part
     return dw.reshape(O, C, KH, KW)
+
+
+def flat_conv_input_grad(gy, w, input_hw, stride, padding, dilation, parallel=None):
+    """dx (N, C, H, W) of y = conv2d(x, w), which is also conv_transpose2d(gy, w), without col2im.
+
+        dx[n, c, h, v] = sum over (o, a, b) with h = i*s_h - p_h + a*d_h, v = j*s_w - p_w + b*d_w
+                         of w[o, c, a, b] * gy[n, o, i, j]
+
+    Split the output into its s_h x s_w phases, h = s_h*I + u (and v = s_w*J + t).  In phase u only the
+    taps with (u + p_h - a*d_h) divisible by s_h contribute, each from row i = I + e_a with
+    e_a = (u + p_h - a*d_h) / s_h: a fixed offset.  So every phase is a stride-1 correlation of gy
+    with part of the kernel (no product with an inserted zero), run on the flat kernel; every tap
+    belongs to exactly one phase, so the work is that of the dense product.  Stride 1 is one phase:
+    the correlation of gy with the flipped kernel."""
+    dt = gy.dtype
+    driver, MR, NR = _kernel(dt)
+    N, O, Ho, Wo = gy.shape
+    _, C, KH, KW = w.shape
+    H, W = input_hw
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    # the taps of each row phase u and column phase t, with their offsets e
+    rows = [[(a, (u + ph - a * dh) // sh) for a in range(KH) if (u + ph - a * dh) % sh == 0]
+            for u in range(min(sh, H))]
+    cols = [[(b, (t + pw - b * dw) // sw) for b in range(KW) if (t + pw - b * dw) % sw == 0]
+            for t in range(min(sw, W))]
+    # zero padding of gy so that every index I + e (I < the phase's size) lands inside its row: a read
+    # past a row's end would wrap into the next row of the flat layout
+    Pt, Pb = _pads([e for r in rows for _, e in r], Ho, -(-H // sh))
+    Pl, Pr = _pads([e for c in cols for _, e in c], Wo, -(-W // sw))
+    Hg, Wg = Ho + Pt + Pb, Wo + Pl + Pr
+    plane = Hg * Wg
+    KF_max = -(-(-(-H // sh) * Wg) // NR) * NR
+    gf = np.zeros((N, O * plane + KF_max + NR), dt)
+    gf[:, :O * plane].reshape(N, O, Hg, Wg)[:, :, Pt:Pt + Ho, Pl:Pl + Wo] = gy
+    dx = np.zeros((N, C, H, W), dt)
+    nob = -(-C // MR)
+    parallel = _use_parallel(parallel, 2.0 * N * O * C * KH * KW * Ho * Wo)
+    for u, row_taps in enumerate(rows):
+        Hu = -(-(H - u) // sh)
+        for t, col_taps in enumerate(cols):
+            if not row_taps or not col_taps:
+                continue                          # no tap reaches this phase: its pixels stay 0
+            rows_, cols_ = row_taps, col_taps
+            Wv = -(-(W - t) // sw)
+            a_idx = np.array([a for a, _ in rows_])
+            b_idx = np.array([b for b, _ in cols_])
+            ea = np.array([e for _, e in rows_]) + Pt
+            eb = np.array([e for _, e in cols_]) + Pl
+            off = (np.arange(O)[:, None, None] * plane + ea[None, :, None] * Wg
+                   + eb[None, None, :]).reshape(-1).astype(np.intp)
+            taps = w[:, :, a_idx][:, :, :, b_idx]                   # (O, C, |A|, |B|)
+            wp = np.zeros((nob * MR, off.size), dt)
+            wp[:C] = taps.transpose(1, 0, 2, 3).reshape(C, -1)
+            wp = np.ascontiguousarray(wp.reshape(nob, MR, -1).transpose(0, 2, 1))
+            KF = -(-(Hu * Wg) // NR) * NR
+            out = np.empty((N, nob * MR, KF), dt)
+            driver(gf, wp, off, out, parallel)
+            dx[:, :, u::sh, t::sw] = out[:, :C, :Hu * Wg].reshape(N, C, Hu, Wg)[..., :Wv]
+    return dx
+
+
+def _pads(offsets, size, phase_size):
+    """(before, after): zeros needed around an axis of ``size`` so that I + e stays inside the padded
+    axis for every offset e and every I < phase_size."""
+    if not offsets:
+        return 0, 0
+    return max(0, -min(offsets)), max(0, phase_size - size + max(offsets))
