@@ -9,6 +9,7 @@ Notation: g is dL/dy, with y's shape.
 """
 import numpy as np
 
+from .. import kernels
 from ..function import Function, register
 
 
@@ -24,14 +25,14 @@ class ReLU(Function):
 
     ``np.maximum`` propagates NaN (relu(nan) = nan, as in PyTorch) in one pass; the backward pass
     reads the mask from y (y <= 0 exactly where x <= 0), as PyTorch does, so a NaN input passes its
-    gradient through."""
+    gradient through (one pass too: ``kernels.relu_backward``)."""
 
     def forward(self, x):
         self.y = np.maximum(x, x.dtype.type(0))
         return self.y
 
     def backward(self, g):
-        return (np.where(self.y <= 0, g.dtype.type(0), g),)
+        return (kernels.relu_backward(self.y, g),)
 
 
 @register("leaky_relu")
