@@ -3,7 +3,7 @@
     python benchmarks/bench_kernels.py [--quick] [--out DIR]
     MINIGRAD_ISA=avx2 python benchmarks/bench_kernels.py      # another instruction-set path
 
-One process; every timing is the median of several repeats after a warm-up call, and each
+One process; every timing is the fastest of several repeats after a warm-up call, and each
 implementation is timed in its own block (never interleaved call by call).  Writes kernels.md,
 kernels.png and kernels.json (the raw numbers) into DIR (default runs/benchmarks).  JIT compile time
 is measured in subprocesses: cold (empty temporary NUMBA_CACHE_DIR) and warm (same directory, second
@@ -37,13 +37,16 @@ import json  # noqa: E402
 
 
 def timeit(f, repeats):
+    # Let the previous block's thread pool go idle first: torch's OpenMP workers keep spinning for
+    # ~0.2 s after their last op and slowed the next library's small products 2x.
+    time.sleep(0.3)
     f()
     ts = []
     for _ in range(repeats):
         t = time.perf_counter()
         f()
         ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+    return float(np.min(ts))      # the least disturbed repeat: this VM's neighbours add 2-10x outliers
 
 
 def bench_matmul(quick):
@@ -219,7 +222,7 @@ def machine():
 
 def write(out, mm_rows, alt, N, conv_rows, comp, quick):
     L = ["# Kernel benchmark", "", f"Machine: {machine()}", "",
-         f"Command: `python benchmarks/bench_kernels.py{' --quick' if quick else ''}`; median of repeats after warm-up; "
+         f"Command: `python benchmarks/bench_kernels.py{' --quick' if quick else ''}`; fastest of repeats after warm-up; "
          "ratio = time(other) / time(minigrad), > 1 means minigrad is faster.", "",
          "## matmul (GFLOP/s)", "", "| dtype | shape | note | minigrad | np.matmul | torch | minigrad / numpy |",
          "|---|---|---|---:|---:|---:|---:|"]

@@ -95,6 +95,7 @@ def main(argv=None):
         runs.append(("torch", lambda: torch_step(args.model, images, args.batch_size)))
     results = {}
     for library, make in runs:
+        time.sleep(0.5)      # the previous library's worker threads stop spinning
         best, median = time_steps(make(), args.warmup, args.steps, args.repeats)
         epoch = median * 60000 / args.batch_size / 1e3
         results[library] = {"min_ms": best, "median_ms": median}

@@ -361,13 +361,14 @@ def _buffer(name, dt, shape):
 def _tiles(dt, nb, M, N, parallel):
     MR, NR, KC, MC, NC = isa.tiles(dt)
     if parallel:
-        # Threads take whole (MC x NC) tiles, so there must be many: row blocks of 4 micro-panels
-        # (MC = 4 MR) balanced the batch-128 MLP shapes best (0.87x OpenBLAS, against 0.74x with
-        # MC = 128; benchmarks/bench_kernels.py),
-        # and cost nothing on large squares.  Then NC shrinks while there are too few tiles.
+        # Threads take whole (MC x NC) tiles, so there must be several per thread: with only two
+        # per thread the batch-128 MLP shapes ran at 0.74x OpenBLAS, with four at 0.87x.  MC shrinks
+        # first, down to 4 micro-panels (a B panel in L1 then still serves 4 of them), then NC.
+        # Large products keep the full MC: small row blocks would stream B from L3 once per block.
         nt = num_threads()
-        MC = min(MC, 4 * MR)
-        while NC > NR and nb * -(-M // MC) * -(-N // NC) < 2 * nt:
+        while MC > 4 * MR and nb * -(-M // MC) * -(-N // NC) < 4 * nt:
+            MC //= 2
+        while NC > NR and nb * -(-M // MC) * -(-N // NC) < 4 * nt:
             NC //= 2
     return KC, MC, NC
 
