@@ -46,6 +46,13 @@ for trial in range(60):
     close("conv2d_backward_weight", K.conv2d_backward_weight(x, gy, (KH, KW), s, p, d, G),
           K.conv2d_backward_weight_reference(x, gy, (KH, KW), s, p, d, G))
 
+for N, C, O, H, W, p in [(2, 4, 5, 12, 12, 1), (3, 3, 34, 11, 13, 0), (1, 5, 3, 16, 9, 2)]:
+    x = rng.standard_normal((N, C, H, W))          # long rows: the tiled flat weight gradient
+    w = rng.standard_normal((O, C, 3, 3))
+    gy = rng.standard_normal(K.conv2d_forward_reference(x, w, 1, p).shape)
+    close("conv2d_backward_weight (tiled)", K.conv2d_backward_weight(x, gy, (3, 3), 1, p),
+          K.conv2d_backward_weight_reference(x, gy, (3, 3), 1, p))
+
 for M, Kd, N in [(1, 1, 1), (7, 3, 33), (17, 300, 5), (40, 9, 70)]:
     a, b = rng.standard_normal((M, Kd)), rng.standard_normal((Kd, N))
     close("matmul", K.matmul(a, b), K.matmul_reference(a, b))

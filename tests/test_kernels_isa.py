@@ -52,14 +52,15 @@ for dt in (np.float32, np.float64):
     a = rng.standard_normal((3, 2 * MR + 1, 40)).astype(dt)
     b = rng.standard_normal((3, 40, NR + 3)).astype(dt)
     record("batched_matmul " + name, K.batched_matmul(a, b), K.batched_matmul_reference(a, b), dt)
-    x = rng.standard_normal((3, 4, 9, 8)).astype(dt)
-    w = rng.standard_normal((5, 4, 3, 3)).astype(dt)
-    for stride, pad in ((1, 1), (2, 0)):
+    for size, stride, pad in ((9, 1, 1), (9, 2, 0), (12, 1, 1)):     # 12: the tiled weight gradient
+        x = rng.standard_normal((3, 4, size, size - 1)).astype(dt)
+        w = rng.standard_normal((5, 4, 3, 3)).astype(dt)
+        hw = x.shape[2:]
         y = K.conv2d_forward_reference(x, w, stride, pad)
         gy = rng.standard_normal(y.shape).astype(dt)
         record("conv2d_forward " + name, K.conv2d_forward(x, w, stride, pad), y, dt)
-        record("conv2d_backward_input " + name, K.conv2d_backward_input(gy, w, (9, 8), stride, pad),
-               K.conv2d_backward_input_reference(gy, w, (9, 8), stride, pad), dt)
+        record("conv2d_backward_input " + name, K.conv2d_backward_input(gy, w, hw, stride, pad),
+               K.conv2d_backward_input_reference(gy, w, hw, stride, pad), dt)
         record("conv2d_backward_weight " + name, K.conv2d_backward_weight(x, gy, (3, 3), stride, pad),
                K.conv2d_backward_weight_reference(x, gy, (3, 3), stride, pad), dt)
 print(json.dumps({"path": isa.path(), "describe": isa.describe(), "worst": worst}))

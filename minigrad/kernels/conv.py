@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._args import pair as _pair
-from .conv_direct import flat_conv, flat_conv_input_grad, flat_conv_weight_grad
+from .conv_direct import flat_conv, flat_conv_input_grad, flat_conv_weight_grad, flat_weight_grad_tiled
 from .matmul import matmul_packed, packed_buffer
 
 __all__ = [
@@ -293,6 +293,8 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
         return dw
     if min(C, O) <= 2:       # few channels on one side: dot products, not a mostly empty tile
         return flat_conv_weight_grad(x, gy, (KH, KW), s, p, d, parallel)
+    if s == (1, 1) and Ho * (W + 2 * p[1]) >= 128:   # long rows of positions: the tiled flat kernel
+        return flat_weight_grad_tiled(x, gy, (KH, KW), s, p, d, parallel)
     x = np.ascontiguousarray(x)
     gy3 = np.ascontiguousarray(gy).reshape(N, O, Ho * Wo)
     R = C * KH * KW

@@ -276,3 +276,100 @@ def _pads(offsets, size, phase_size):
     if not offsets:
         return 0, 0
     return max(0, -min(offsets)), max(0, phase_size - size + max(offsets))
+
+
+_WEIGHT_KERNELS = {}
+WEIGHT_KC = 256        # positions per call of the weight-gradient micro-kernel (B block: KC x NR in L1)
+
+
+def _weight_kernel(dt):
+    """(driver, MR, NR): the weight gradient's micro-kernel and its task loop, compiled on first use."""
+    got = _WEIGHT_KERNELS.get(dt)
+    if got is None:
+        MR, NR = isa.tiles(dt)[:2]
+        mk = _make_microkernel(MR, NR, filename=__file__, name=f"_wmk_{MR}x{NR}",
+                               args="x, off, r0, k0, b, out, i0, j0",
+                               setup=("x{r} = x[off[r0 + {r}] + k0:]",),
+                               a_row="x", a_elem="x{r}[{p}]", kc="b.shape[0]")
+        ty = numba.from_dtype(dt)
+        i = numba.intp
+        with slp_only():
+            mk.compile((ty[::1], i[::1], i, i, ty[:, ::1], ty[:, ::1], i, i))
+        task = njit(cache=True, nogil=True)(_with_globals(_weight_task_impl, mk, _wmk=mk, _KC=WEIGHT_KC))
+        driver = njit(cache=True, parallel=True, nogil=True)(
+            _with_globals(_weight_grad_impl, mk, _task=task))
+        got = _WEIGHT_KERNELS[dt] = (driver, MR, NR)
+    return got
+
+
+def _weight_task_impl(xf, gT, off, parts, tmp, t):
+    """Task t = (image chunk, block of MR taps, block of NR output channels):
+
+        parts[ch, r, o] = sum over images n of the chunk, positions k of xf[n, off[r] + k] * gT[n, ob, k, o']
+
+    i.e. dw^T with taps as rows, by the micro-kernel with A's row k gathered from the image at the
+    taps' offsets and B's row k a contiguous row of gy^T.  Blocks are disjoint: no race."""
+    chunks, Rp, Op = parts.shape
+    MR, NR = tmp.shape
+    nrb, nob = Rp // MR, Op // NR
+    ch = t // (nrb * nob)
+    q = t - ch * (nrb * nob)
+    rb = q // nob
+    ob = q - rb * nob
+    N = xf.shape[0]
+    KL = gT.shape[2]
+    acc = parts[ch]
+    for r in range(MR):
+        row = acc[rb * MR + r, ob * NR:(ob + 1) * NR]
+        for c in range(NR):
+            row[c] = 0
+    zero = tmp.shape[0] - MR          # 0, as a value LLVM cannot fold (see matmul._tile_impl)
+    for n in range(ch * N // chunks, (ch + 1) * N // chunks):
+        x = xf[n]
+        for k0 in range(0, KL, _KC):
+            _wmk(x, off, rb * MR, k0, gT[n, ob, k0:min(KL, k0 + _KC)], tmp, zero, zero)
+            for r in range(MR):
+                row = acc[rb * MR + r, ob * NR:(ob + 1) * NR]
+                tr = tmp[r]
+                for c in range(NR):
+                    row[c] += tr[c]
+
+
+def _weight_grad_impl(xf, gT, off, parts, tmp, parallel):
+    """Every task of ``_weight_task_impl``, with ``prange`` or ``range``; each task gets its own buffer."""
+    chunks, Rp, Op = parts.shape
+    MR, NR = tmp.shape
+    ntasks = chunks * (Rp // MR) * (Op // NR)
+    if parallel:
+        for t in prange(ntasks):
+            _task(xf, gT, off, parts, np.empty_like(tmp), np.intp(t))
+    else:
+        for t in range(ntasks):
+            _task(xf, gT, off, parts, tmp, np.intp(t))
+
+
+def flat_weight_grad_tiled(x, gy, kernel_hw, stride, padding, dilation, parallel=None):
+    """dw (O, C, KH, KW) of y = conv2d(x, w) on the register-tiled micro-kernel (see _weight_task_impl).
+
+    Positions k run over the flat rows of Wq columns of ``_flat_input``; gy is laid out on the same
+    rows (zeros in the Wq - Wo columns past the output), transposed to (k, o) panels of NR channels."""
+    dt = x.dtype
+    driver, MR, NR = _weight_kernel(dt)
+    KH, KW = kernel_hw
+    N, C = x.shape[:2]
+    O, Ho, Wo = gy.shape[1:]
+    xf, off, _, _, Wq = _flat_input(x, KH, KW, stride, padding, dilation, slack=0)
+    R = off.size
+    nrb, nob = -(-R // MR), -(-O // NR)
+    off_p = np.zeros(nrb * MR, np.intp)             # padding taps read offset 0; their rows are dropped
+    off_p[:R] = off
+    gT = np.zeros((N, nob * NR, Ho, Wq), dt)
+    gT[:, :O, :, :Wo] = gy
+    gT = np.ascontiguousarray(gT.reshape(N, nob, NR, Ho * Wq).transpose(0, 1, 3, 2))
+    parts = np.empty((IMAGE_CHUNKS, nrb * MR, nob * NR), dt)
+    tmp = np.empty((MR, NR), dt)
+    driver(xf, gT, off_p, parts, tmp, _use_parallel(parallel, 2.0 * N * O * R * Ho * Wo))
+    dwT = parts[0].copy()
+    for part in parts[1:]:
+        dwT += part
+    return np.ascontiguousarray(dwT[:R, :O].T).reshape(O, C, KH, KW)

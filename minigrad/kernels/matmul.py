@@ -68,7 +68,8 @@ PARALLEL_MIN_FLOPS = 2 * 96 ** 3
 # ----------------------------------------------------------------------------------------------
 # micro-kernel, generated from a template
 # ----------------------------------------------------------------------------------------------
-def _microkernel_source(mr, nr, name=None, args="a, b, out, i0, j0", b_row="b[{p}]"):
+def _microkernel_source(mr, nr, name=None, args="a, b, out, i0, j0", b_row="b[{p}]", a_row="a[{p}]",
+                        a_elem="ap[{r}]", setup=(), kc="a.shape[0]"):
     """Python source of the MR x NR micro-kernel ``_mk_{mr}x{nr}(a, b, out, i0, j0)``.
 
     a: (kc, MR) packed A panel, b: (kc, NR) packed B panel, kc >= 1; out: a C-contiguous 2-D array
@@ -80,29 +81,33 @@ def _microkernel_source(mr, nr, name=None, args="a, b, out, i0, j0", b_row="b[{p
     (a select folded into the arithmetic), and uninitialized memory read that way held denormals
     that cost ~10 us per call.  The driver adds later k blocks from a small buffer instead.
 
-    ``name``, ``args`` and ``b_row`` (the expression for row p of B, ``{p}`` standing for p) let the
-    direct convolution (conv_direct.py) use the same body with B rows read straight from an image.
+    The other arguments let the convolutions (conv_direct.py) use the same body with operands read
+    straight from an image: ``b_row`` is row p of B (``{p}`` stands for p), ``a_row`` and ``a_elem``
+    give element r of A's row p (``ap`` is the row), ``setup`` lines run first (``{r}`` formatted
+    for every r when present), and ``kc`` is the length of the k loop.
     """
     name = name or f"_mk_{mr}x{nr}"
     L = [f"def {name}({args}):"]
     ind = "    "
-    L.append(ind + "ap = a[0]")
+    for line in setup:
+        L += [ind + line.format(r=r) for r in range(mr)] if "{r}" in line else [ind + line]
+    L.append(ind + "ap = " + a_row.format(p="0"))
     L.append(ind + "bp = " + b_row.format(p="0"))
     for r in range(mr):
-        L.append(ind + f"a{r} = ap[{r}]")
+        L.append(ind + f"a{r} = " + a_elem.format(r=r, p="0"))
     for c in range(nr):
         L.append(ind + f"b{c} = bp[{c}]")
     for r in range(mr):
         for c in range(nr):
             L.append(ind + f"c{r}_{c} = a{r} * b{c}")
-    L.append(ind + "for p in range(1, a.shape[0]):")
+    L.append(ind + f"for p in range(1, {kc}):")
     ind2 = ind * 2
-    L.append(ind2 + "ap = a[p]")
+    L.append(ind2 + "ap = " + a_row.format(p="p"))
     L.append(ind2 + "bp = " + b_row.format(p="p"))
     for c in range(nr):
         L.append(ind2 + f"b{c} = bp[{c}]")
     for r in range(mr):
-        L.append(ind2 + f"a{r} = ap[{r}]")
+        L.append(ind2 + f"a{r} = " + a_elem.format(r=r, p="p"))
         for c in range(nr):
             L.append(ind2 + f"c{r}_{c} += a{r} * b{c}")
     # a row slice indexed from 0 (not out[i, j0 + c]) keeps the stores unit-stride and unchecked
