@@ -11,8 +11,10 @@ Algorithm (groups > 1: one convolution per group, on channel slices):
 
     forward:          y  = flat_conv(x, w)                       (conv_direct.py: no im2col)
     backward_input:   dx = flat_conv_input_grad(gy, w)           (one flat convolution per phase)
-    backward_weight:  dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T, or, with at most 2 channels on one
-                      side, dot products on the flat layout (conv_direct.flat_conv_weight_grad)
+    backward_weight:  at most 2 channels on one side: dot products on the flat layout
+                      (conv_direct.flat_conv_weight_grad); stride 1 with long rows: the tiled flat
+                      kernel (conv_direct.flat_weight_grad_tiled); otherwise
+                      dw_g (Og, Cg*KK) = (cols_g @ gyT_g^T)^T with im2col
 
 where cols (Cg*KK, N*L) is the im2col matrix: for every (c, a, b) row, the input pixels each output
 position reads.  ``_im2col_rows_packed`` writes it straight into the packed panels of the matmul's
