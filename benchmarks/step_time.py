@@ -29,17 +29,22 @@ from autoencoders.data import load_dataset, to_float  # noqa: E402
 from autoencoders.models import build_model  # noqa: E402
 
 
-def time_steps(step, warmup, steps, repeats):
-    """(min, median) ms per call of step() over ``repeats`` blocks of ``steps`` calls."""
-    for _ in range(warmup):
-        step()
-    blocks = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
+def time_steps(steps_by_library, warmup, steps, repeats):
+    """{library: (min, median) ms per step}: after ``warmup`` steps each, ``repeats`` rounds in which
+    every library runs one block of ``steps`` steps in turn (so a slow spell of a shared machine
+    hits them alike), with a pause before each block for the previous library's threads to idle."""
+    for step in steps_by_library.values():
+        for _ in range(warmup):
             step()
-        blocks.append((time.perf_counter() - start) / steps * 1e3)
-    return min(blocks), float(np.median(blocks))
+    blocks = {name: [] for name in steps_by_library}
+    for _ in range(repeats):
+        for name, step in steps_by_library.items():
+            time.sleep(0.3)
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            blocks[name].append((time.perf_counter() - start) / steps * 1e3)
+    return {name: (min(b), float(np.median(b))) for name, b in blocks.items()}
 
 
 def minigrad_step(name, config, images, labels, batch_size, seed=0):
@@ -94,9 +99,8 @@ def main(argv=None):
     if args.torch:
         runs.append(("torch", lambda: torch_step(args.model, images, args.batch_size)))
     results = {}
-    for library, make in runs:
-        time.sleep(0.5)      # the previous library's worker threads stop spinning
-        best, median = time_steps(make(), args.warmup, args.steps, args.repeats)
+    timed = time_steps({library: make() for library, make in runs}, args.warmup, args.steps, args.repeats)
+    for library, (best, median) in timed.items():
         epoch = median * 60000 / args.batch_size / 1e3
         results[library] = {"min_ms": best, "median_ms": median}
         print(f"{library:8s} {args.model} {config or ''} batch {args.batch_size}: "
