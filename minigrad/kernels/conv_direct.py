@@ -32,21 +32,28 @@ from .matmul import _make_microkernel, _use_parallel      # one micro-kernel tem
 _KERNELS = {}
 
 
-def _kernel(dt):
-    """(driver, MR, NR) for dtype dt, compiling the micro-kernel on first use."""
-    got = _KERNELS.get(dt)
+def _compiled(kind, dt, template, arg_types, task_impl, driver_impl, **task_globals):
+    """(driver, MR, NR) for dtype dt, compiled on first use: a micro-kernel from matmul's template
+    (``template``: its keyword arguments; ``arg_types(ty)``: its signature), the per-task function
+    that calls it (the kernel bound to the global ``_mk``) and the task loop."""
+    got = _KERNELS.get((kind, dt))
     if got is None:
         MR, NR = isa.tiles(dt)[:2]
-        mk = _make_microkernel(MR, NR, filename=__file__, name=f"_cmk_{MR}x{NR}",
-                               args="a, x, off, k0, out, i0, j0",
-                               b_row=f"x[off[{{p}}] + k0:off[{{p}}] + k0 + {NR}]")
-        ty = numba.from_dtype(dt)
+        mk = _make_microkernel(MR, NR, filename=__file__, name=f"_{kind}_{MR}x{NR}", **template(MR, NR))
         with slp_only():
-            mk.compile((ty[:, ::1], ty[::1], numba.intp[::1], numba.intp, ty[:, ::1], numba.intp, numba.intp))
-        task = njit(cache=True, nogil=True)(_with_globals(_flat_task_impl, mk, _cmk=mk, _NR=NR))
-        driver = njit(cache=True, parallel=True, nogil=True)(_with_globals(_flat_conv_impl, mk, _task=task))
-        got = _KERNELS[dt] = (driver, MR, NR)
+            mk.compile(arg_types(numba.from_dtype(dt), numba.intp))
+        task = njit(cache=True, nogil=True)(_with_globals(task_impl, mk, _mk=mk, _NR=NR, **task_globals))
+        driver = njit(cache=True, parallel=True, nogil=True)(_with_globals(driver_impl, mk, _task=task))
+        got = _KERNELS[(kind, dt)] = (driver, MR, NR)
     return got
+
+
+def _kernel(dt):
+    """The convolution: B's row p is the image slice at tap p's offset (see the module docstring)."""
+    return _compiled("cmk", dt, lambda MR, NR: dict(args="a, x, off, k0, out, i0, j0",
+                                                    b_row=f"x[off[{{p}}] + k0:off[{{p}}] + k0 + {NR}]"),
+                     lambda ty, i: (ty[:, ::1], ty[::1], i[::1], i, ty[:, ::1], i, i),
+                     _flat_task_impl, _flat_conv_impl)
 
 
 def _with_globals(fn, mk, **names):
@@ -69,7 +76,7 @@ def _flat_task_impl(xf, wp, off, out, t):
     a = wp[ob]
     o = out[n]
     for k0 in range(0, out.shape[2], _NR):
-        _cmk(a, x, off, k0, o, ob * MR, k0)
+        _mk(a, x, off, k0, o, ob * MR, k0)
 
 
 def _flat_conv_impl(xf, wp, off, out, parallel):
@@ -278,28 +285,16 @@ def _pads(offsets, size, phase_size):
     return max(0, -min(offsets)), max(0, phase_size - size + max(offsets))
 
 
-_WEIGHT_KERNELS = {}
 WEIGHT_KC = 256        # positions per call of the weight-gradient micro-kernel (B block: KC x NR in L1)
 
 
 def _weight_kernel(dt):
-    """(driver, MR, NR): the weight gradient's micro-kernel and its task loop, compiled on first use."""
-    got = _WEIGHT_KERNELS.get(dt)
-    if got is None:
-        MR, NR = isa.tiles(dt)[:2]
-        mk = _make_microkernel(MR, NR, filename=__file__, name=f"_wmk_{MR}x{NR}",
-                               args="x, off, r0, k0, b, out, i0, j0",
-                               setup=("x{r} = x[off[r0 + {r}] + k0:]",),
-                               a_row="x", a_elem="x{r}[{p}]", kc="b.shape[0]")
-        ty = numba.from_dtype(dt)
-        i = numba.intp
-        with slp_only():
-            mk.compile((ty[::1], i[::1], i, i, ty[:, ::1], ty[:, ::1], i, i))
-        task = njit(cache=True, nogil=True)(_with_globals(_weight_task_impl, mk, _wmk=mk, _KC=WEIGHT_KC))
-        driver = njit(cache=True, parallel=True, nogil=True)(
-            _with_globals(_weight_grad_impl, mk, _task=task))
-        got = _WEIGHT_KERNELS[dt] = (driver, MR, NR)
-    return got
+    """The weight gradient: A's row p gathered from the image at the MR taps' offsets."""
+    return _compiled("wmk", dt, lambda MR, NR: dict(args="x, off, r0, k0, b, out, i0, j0",
+                                                    setup=("x{r} = x[off[r0 + {r}] + k0:]",),
+                                                    a_row="x", a_elem="x{r}[{p}]", kc="b.shape[0]"),
+                     lambda ty, i: (ty[::1], i[::1], i, i, ty[:, ::1], ty[:, ::1], i, i),
+                     _weight_task_impl, _weight_grad_impl, _KC=WEIGHT_KC)
 
 
 def _weight_task_impl(xf, gT, off, parts, tmp, t):
@@ -327,7 +322,7 @@ def _weight_task_impl(xf, gT, off, parts, tmp, t):
     for n in range(ch * N // chunks, (ch + 1) * N // chunks):
         x = xf[n]
         for k0 in range(0, KL, _KC):
-            _wmk(x, off, rb * MR, k0, gT[n, ob, k0:min(KL, k0 + _KC)], tmp, zero, zero)
+            _mk(x, off, rb * MR, k0, gT[n, ob, k0:min(KL, k0 + _KC)], tmp, zero, zero)
             for r in range(MR):
                 row = acc[rb * MR + r, ob * NR:(ob + 1) * NR]
                 tr = tmp[r]
