@@ -16,10 +16,12 @@ see isa.py) with that one line changed; every MR output channels x NR positions 
 R = C*KH*KW taps (the weights are packed into MR-wide panels, which is tiny).  The price is the
 Wp - Wo wasted columns of every row (2 of 30 at 28 x 28, 2 of 16 at 14 x 14).
 
-Its input gradient for stride 1 is the same operation (``conv2d_backward_input`` is then a
-convolution of the output gradient, padded by (K-1)*d - p, with the weights flipped and their two
-channel axes swapped), so one kernel serves both.  Strides > 1 are reduced to stride 1 by splitting
-the input into phases (see ``flat_conv``).  conv.py decides when to use it.
+The input gradient (``flat_conv_input_grad``, which is also conv_transpose2d) is one such product
+per output phase: for stride 1 a convolution of the output gradient with the flipped kernel, for
+stride s the taps that reach each of the s_h x s_w output phases.  Strides > 1 in the forward pass
+are reduced to stride 1 by splitting the input into phases (``_flat_input``).  The weight gradient
+sums products of the same flat rows, by dot products (``flat_conv_weight_grad``, few channels) or on
+the register tile (``flat_weight_grad_tiled``).  conv.py decides which kernel runs.
 """
 import numba
 import numpy as np
