@@ -149,6 +149,23 @@ def check_finite(loss, named_parameters, epoch, batch):
                                    "(try a lower --lr or gradient clipping)")
 
 
+def check_state_finite(checkpoint):
+    """Raise TrainingDiverged if a parameter, buffer or optimizer state array about to be saved holds
+    a NaN or an inf: the loss can stay finite while they are not (a NaN weight behind a clipped
+    activation, Adam's second moment overflowing to inf), and a checkpoint must never keep them."""
+    where = f"epoch {checkpoint.epoch}"
+    for name, value in checkpoint.model_state.items():
+        if not np.all(np.isfinite(value)):
+            raise TrainingDiverged(f"{where}: {name} is not finite; training stopped and the last good "
+                                   "checkpoint kept (try a lower --lr or gradient clipping)")
+    for index, state in checkpoint.optimizer_state["state"].items():
+        for key, value in state.items():
+            if isinstance(value, (np.ndarray, float)) and not np.all(np.isfinite(value)):
+                raise TrainingDiverged(f"{where}: the optimizer's {key} of parameter {index} is not "
+                                       "finite; training stopped and the last good checkpoint kept "
+                                       "(try a lower --lr or gradient clipping)")
+
+
 # ----- the progress bar --------------------------------------------------------------------
 class ProgressBar:
     """One line on stderr, rewritten in place with '\\r'; silent unless stderr is a terminal."""
@@ -330,6 +347,7 @@ class Trainer:
     def save_checkpoints(self):
         """Write last.npz, and best.npz if this epoch has the lowest validation loss."""
         checkpoint = self.checkpoint()
+        check_state_finite(checkpoint)
         save_checkpoint(self.out_dir / LAST, checkpoint)
         val_losses = [record["val_loss"] for record in self.history]
         if val_losses[-1] is None or val_losses[-1] <= min(val_losses):  # no validation: best = last

@@ -7,6 +7,7 @@ import pytest
 from autoencoders.checkpoint import load_checkpoint
 from autoencoders.models import ConfigError
 from autoencoders.train import (LAST, METRICS, ProgressBar, Trainer, TrainingDiverged, TrainSettings,
+                                check_state_finite,
                                 check_finite, load_training_data, read_metrics)
 
 
@@ -146,6 +147,38 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path, data):
     assert (tmp_path / LAST).read_bytes() == saved_bytes["last"]
     assert load_checkpoint(tmp_path / LAST).epoch == 1
     assert len(read_metrics(tmp_path / METRICS)) == 1
+
+
+def _all_finite(checkpoint):
+    arrays = list(checkpoint.model_state.values())
+    arrays += [v for state in checkpoint.optimizer_state["state"].values() for v in state.values()
+               if isinstance(v, np.ndarray)]
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
+def test_nothing_non_finite_is_saved_when_the_loss_stays_finite(tmp_path, data):
+    """lr 1e6: Adam's second moment overflows to inf (and the weights follow) while the loss can stay
+    finite; training must stop rather than save that state as the last checkpoint."""
+    trainer = Trainer(settings(lr=1e6, epochs=3), tmp_path, quiet=True, data=data)
+    with pytest.raises(TrainingDiverged, match="not finite"):
+        trainer.fit()
+    if (tmp_path / LAST).exists():
+        assert _all_finite(load_checkpoint(tmp_path / LAST))
+
+
+def test_state_guard_names_the_optimizer_array(tmp_path, data):
+    trainer = Trainer(settings(), tmp_path, quiet=True, data=data)
+    trainer.fit()
+    checkpoint = trainer.checkpoint()
+    check_state_finite(checkpoint)
+    first = next(iter(checkpoint.optimizer_state["state"].values()))
+    first["exp_avg_sq"][...] = np.inf
+    with pytest.raises(TrainingDiverged, match=r"epoch 2: the optimizer's exp_avg_sq of parameter 0"):
+        check_state_finite(checkpoint)
+    name = next(iter(checkpoint.model_state))
+    checkpoint.model_state[name] = np.full(3, np.nan, np.float32)
+    with pytest.raises(TrainingDiverged, match=f"epoch 2: {name} is not finite"):
+        check_state_finite(checkpoint)
 
 
 def test_nan_guard_names_the_gradient():
