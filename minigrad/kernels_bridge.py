@@ -26,7 +26,11 @@ def matmul(a, b):
         # (..., M, K) @ (K, N): one (prod(...) * M, K) @ (K, N) product.
         out = kernels.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
     else:
-        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch axes of shapes {a.shape} and {b.shape} do not broadcast "
+                             f"({a.shape[:-2]} against {b.shape[:-2]})") from None
         a3 = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
         b3 = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
         out = kernels.batched_matmul(a3, b3).reshape(batch + (a.shape[-2], b.shape[-1]))

@@ -277,3 +277,14 @@ def test_reductions_accept_numpy_and_pytorch_spellings():
         np.testing.assert_array_equal(a.data, b.data)
     with pytest.raises(TypeError, match="axis or dim"):
         x.sum(axis=0, dim=1)
+
+
+@pytest.mark.parametrize("a_shape, b_shape, message", [
+    ((2, 3, 4), (3, 4, 6), r"matmul: batch axes of shapes \(2, 3, 4\) and \(3, 4, 6\) do not broadcast"),
+    ((2, 3, 4), (2, 5, 6), r"matmul: shapes \(2, 3, 4\) and \(2, 5, 6\) do not align"),
+    ((3, 4), (5, 6), r"matmul: shapes \(3, 4\) and \(5, 6\) do not align"),
+])
+def test_matmul_shape_errors_name_the_op_and_both_shapes(a_shape, b_shape, message):
+    a, b = mg.tensor(np.ones(a_shape)), mg.tensor(np.ones(b_shape))
+    with pytest.raises(ValueError, match=message):
+        a @ b
