@@ -16,8 +16,11 @@ checkpoint of another model) end with a one-line message and exit code 2;
 a training run that diverges (NaN/inf) ends with exit code 1.
 """
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -239,14 +242,16 @@ def cmd_train(args, log):
             f"({len(trainer.batches.images)} train / {len(trainer.val_images)} validation images), "
             f"epochs {trainer.epoch + 1}..{s.epochs}, {s.optimizer} lr {s.lr}, seed {s.seed} -> {out_dir}")
     try:
-        trainer.fit()
-    except KeyboardInterrupt:
+        with sigterm_as_interrupt():
+            trainer.fit()
+    except KeyboardInterrupt as stop:
+        what = "terminated" if isinstance(stop, Terminated) else "interrupted"
         if (out_dir / LAST).is_file():
-            log(f"interrupted; {out_dir / LAST} holds epoch {load_checkpoint(out_dir / LAST).epoch}; "
+            log(f"{what}; {out_dir / LAST} holds epoch {load_checkpoint(out_dir / LAST).epoch}; "
                 f"continue with: {PROG} train --out {out_dir} --resume")
         else:
-            log("interrupted before the first epoch ended; nothing was saved")
-        return 130
+            log(f"{what} before the first epoch ended; nothing was saved")
+        return 143 if isinstance(stop, Terminated) else 130
     if not args.no_figures:
         # figures show validation images, or training images when there is no validation set
         shown = ((trainer.val_images, trainer.val_labels) if len(trainer.val_images)
@@ -420,6 +425,28 @@ def cmd_models(args, log):
 
 
 # ----- entry point --------------------------------------------------------------------------
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a job scheduler's time limit) while training: handled like Ctrl-C."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Inside the block, SIGTERM raises Terminated in the main thread, so training stops the way
+    Ctrl-C stops it: between two Python statements, with the last finished epoch's checkpoint kept
+    (checkpoints are written atomically) and a message saying how to resume."""
+    def stop(signum, frame):
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     """Run one command; return the exit code (0 ok, 1 diverged, 2 usage error)."""
     parser = build_parser()

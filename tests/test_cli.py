@@ -152,6 +152,31 @@ def test_ctrl_c_says_how_to_resume(tmp_path, capsys, monkeypatch):
     assert load_checkpoint(tmp_path / "last.npz").epoch == 1
 
 
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    from autoencoders import train
+
+    def terminate(trainer, epoch, batch):
+        if epoch == 2:
+            os.kill(os.getpid(), signal.SIGTERM)     # what `kill` or a job scheduler sends
+
+    real_init = train.Trainer.__init__
+
+    def init_with_callback(self, *args, **kwargs):
+        real_init(self, *args, **{**kwargs, "callback": terminate})
+
+    monkeypatch.setattr(train.Trainer, "__init__", init_with_callback)
+    before = signal.getsignal(signal.SIGTERM)
+    assert run(["train", "--out", str(tmp_path), "--epochs", "3", "--limit", "64",
+                "--set", "hidden=8", "--set", "code=2"]) == 143
+    err = capsys.readouterr().err
+    assert f"terminated; {tmp_path / 'last.npz'} holds epoch 1; continue with: autoencoders train --out" in err
+    assert load_checkpoint(tmp_path / "last.npz").epoch == 1
+    assert signal.getsignal(signal.SIGTERM) is before          # the handler is put back
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow we are provoking
 def test_a_diverging_run_exits_1(tmp_path, capsys):
     assert run(["train", "--out", str(tmp_path), "--epochs", "1", "--lr", "1e30", "--optimizer", "sgd",
