@@ -16,7 +16,7 @@ path          machines                      registers                   float32 
 ============  ============================  ==========================  ==========================
 
 The tiles are measured, not derived: ``benchmarks/tile_sweep.py`` times every candidate tile of a
-path in isolation (one core, operands in L1) and docs/performance.md lists the results.  On AVX2 the
+path in isolation (one core, operands in L1) and docs/kernels.md lists the results.  On AVX2 the
 "obvious" 6 x 16 tile (BLIS's Haswell choice: 12 accumulators + 2 B vectors + 1 broadcast = 15 of
 16 registers) runs at 0.7x of 3 x 32, because LLVM's SLP vectorizer groups the FMAs by B vector and
 keeps all six broadcasts alive at once, which spills; 3 x 32 uses the B vectors as memory operands

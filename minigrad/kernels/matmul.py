@@ -7,13 +7,14 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
 1. **Packing.**  A (M x K) is copied into *micro-panels* of MR rows: ``Ap[i_panel, p, r] = A[i0 + r, p]``,
    and B (K x N) into micro-panels of NR columns: ``Bp[j_panel, p, c] = B[p, j0 + c]``.  Each panel is
    contiguous and zero-padded to a full MR (NR), so the micro-kernel always runs a full tile, reads both
-   operands with unit stride, and never branches on edges.  Because packing reads the operands through
-   their strides, transposed and other non-contiguous views cost nothing extra (the op layer can pass
-   ``a.T`` directly for gradients).  All inputs are typed with Numba's any-layout array type, so one
-   compiled specialization per dtype covers every layout.
+   operands with unit stride, and never branches on edges.  Packing reads each operand C-contiguous in
+   whichever orientation it is contiguous (``_operand``): a transposed view of a C array, as the op
+   layer passes ``W.T`` for gradients, costs nothing extra; other layouts are copied first.  The
+   C-contiguous typing is what lets LLVM use unit-stride vector loads (any-layout operands packed at
+   a third of the speed), and it keeps one compiled specialization per dtype.
 
 2. **Micro-kernel.**  For one MR x NR tile of C and a range of k, the kernel keeps the whole tile in
-   MR*NR local scalars (8 x 32 for float32 = 16 zmm registers, 8 x 16 for float64) and does one
+   MR*NR local scalars (on AVX-512, 8 x 32 for float32 = 16 zmm registers, 8 x 16 for float64) and does one
    rank-1 update per k: load NR values of B, broadcast each of MR values of A, MR*NR fused multiply-adds.
    The body is generated from a template (``_microkernel_source``) because 256 hand-typed statements
    teach nothing; the generated source is shown by ``print(_microkernel_source(8, 32))``.  The tile
@@ -41,9 +42,10 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
      choosing ``prange`` or ``range`` for the same loop bodies, which are separate jitted functions
      (``_pack_task``, ``_tile``) compiled once.  A ``prange`` index is typed uint64 and a ``range`` index
      int64, so the index is cast with ``np.intp`` -- without it each body compiled twice;
-   * one packing function for both operands (B is packed as its transposed view B^T, taken in Python:
-     ``B.transpose(...)`` inside jitted code compiled a 2 s error-message path);
-   * float64 compiled only when first used; any-layout operand types, so layouts add no specializations.
+   * one packing function for both operands and both orientations (the orientation is a run-time
+     flag; transposed views are taken in Python: ``transpose`` inside jitted code compiled a 2 s
+     error-message path);
+   * float64 compiled only when first used; C-contiguous operand types, so layouts add no specializations.
    float32 11.8 -> 9.9 s, float64 8.2 -> 6.4 s (the SLP-vectorized micro-kernel itself is ~3-4 s of that).
 
 Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
