@@ -260,12 +260,11 @@ def flat_conv_input_grad(gy, w, input_hw, stride, padding, dilation, parallel=No
         for t, col_taps in enumerate(cols):
             if not row_taps or not col_taps:
                 continue                          # no tap reaches this phase: its pixels stay 0
-            rows_, cols_ = row_taps, col_taps
             Wv = -(-(W - t) // sw)
-            a_idx = np.array([a for a, _ in rows_])
-            b_idx = np.array([b for b, _ in cols_])
-            ea = np.array([e for _, e in rows_]) + Pt
-            eb = np.array([e for _, e in cols_]) + Pl
+            a_idx = np.array([a for a, _ in row_taps])
+            b_idx = np.array([b for b, _ in col_taps])
+            ea = np.array([e for _, e in row_taps]) + Pt
+            eb = np.array([e for _, e in col_taps]) + Pl
             off = (np.arange(O)[:, None, None] * plane + ea[None, :, None] * Wg
                    + eb[None, None, :]).reshape(-1).astype(np.intp)
             taps = w[:, :, a_idx][:, :, :, b_idx]                   # (O, C, |A|, |B|)
