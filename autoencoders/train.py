@@ -36,6 +36,7 @@ from minigrad.nn.utils import clip_grad_norm_
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .data import Batches, iterate_batches, load_dataset, stratified_split
 from .models import ConfigError, build_model, evaluating
+from .run_folder import claim_run_folder
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "step", "cosine")
@@ -98,11 +99,13 @@ class TrainSettings:
 
 
 # ----- data ---------------------------------------------------------------------------
-def load_training_data(settings):
+def load_training_data(settings, download=True, base_url=None):
     """(train_images, train_labels, val_images, val_labels): the training split of
     the dataset, with ``val_fraction`` of it (stratified, fixed) held out. With
-    val_fraction 0 every training image is trained on and the validation set is empty."""
-    images, labels = load_dataset(settings.dataset, data_dir=settings.data_dir, split="train")
+    val_fraction 0 every training image is trained on and the validation set is empty.
+    download, base_url: as in ``data.load_dataset`` (where a missing file may come from)."""
+    images, labels = load_dataset(settings.dataset, data_dir=settings.data_dir, split="train",
+                                  download=download, base_url=base_url)
     if settings.val_fraction == 0:
         train_index, val_index = np.arange(len(labels)), np.arange(0)
     else:
@@ -202,12 +205,15 @@ class Trainer:
         optimizer step (tests use it to interrupt a run).
     data: (train_images, train_labels, val_images, val_labels) to use instead
         of loading ``settings.dataset``.
+    overwrite: a new run may replace the run already in ``out_dir``; without it
+        ``fit`` refuses that folder (see run_folder.claim_run_folder).
     """
 
-    def __init__(self, settings, out_dir, quiet=False, callback=None, data=None, log=None):
+    def __init__(self, settings, out_dir, quiet=False, callback=None, data=None, log=None,
+                 overwrite=False):
         settings.check()
         self.out_dir = Path(out_dir)
-        self.quiet, self.callback = quiet, callback
+        self.quiet, self.callback, self.overwrite = quiet, callback, overwrite
         self.log = log or (lambda message: print(message, file=sys.stderr))
 
         mg.random.seed(settings.seed)  # weight initialization draws from it
@@ -219,6 +225,10 @@ class Trainer:
 
         train_images, train_labels, self.val_images, self.val_labels = (
             data if data is not None else load_training_data(settings))
+        if len(train_images) == 0:
+            raise ConfigError(f"no images to train on: {settings.dataset} leaves none after holding out "
+                              f"val_fraction {settings.val_fraction} ({len(self.val_images)} validation "
+                              "images); lower the validation fraction or use more data")
         self.flatten = self.model.input_kind == "flat"
         self.batches = Batches(train_images, train_labels, batch_size=settings.batch_size,
                                seed=settings.seed, flatten=self.flatten)
@@ -259,8 +269,14 @@ class Trainer:
 
     # ----- the loop ----------------------------------------------------------------------------
     def fit(self):
-        """Train up to ``settings.epochs``; return the history (one dict per epoch)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        """Train up to ``settings.epochs``; return the history (one dict per epoch).
+
+        The run folder is locked while this runs (see run_folder.claim_run_folder).
+        """
+        with claim_run_folder(self.out_dir, fresh=self.epoch == 0, overwrite=self.overwrite):
+            return self._fit()
+
+    def _fit(self):
         self.rewrite_metrics()  # the checkpoint's history is the truth; drop lines after it
         if self.epoch == 0 and hasattr(self.model, "prepare"):  # e.g. greedy layer-wise pretraining
             self.model.prepare(self.batches.images, log=None if self.quiet else self.log)

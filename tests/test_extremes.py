@@ -150,3 +150,53 @@ def test_relu_propagates_nan_like_pytorch(dtype):
     assert y.dtype == dtype
     y.backward(np.full(6, 3.0, dtype))
     np.testing.assert_array_equal(x.grad.data, np.array([3, 0, 0, 3, 3, 0], dtype))
+
+
+# Non-finite inputs: the values and gradients PyTorch 2.x gives (torch.relu, F.leaky_relu, F.elu,
+# F.selu, torch.sigmoid, torch.tanh, F.softplus, F.logsigmoid, softmax and log_softmax over a row),
+# at x = [nan, +inf, -inf, 0] with upstream ones. NaN in, NaN out; the gradient of a piecewise
+# function at NaN is the slope of its "x > 0" piece, because PyTorch tests "x <= 0" for the other.
+NONFINITE = [np.nan, np.inf, -np.inf, 0.0]
+SELU_NEG = -SELU_SCALE * SELU_ALPHA
+NONFINITE_EXPECTED = {
+    "relu": (mg.relu, [np.nan, np.inf, 0, 0], [1, 1, 0, 0]),
+    "leaky_relu": (mg.leaky_relu, [np.nan, np.inf, -np.inf, 0], [0.01, 1, 0.01, 0.01]),
+    "elu": (mg.elu, [np.nan, np.inf, -1, 0], [1, 1, 0, 1]),
+    "selu": (mg.selu, [np.nan, np.inf, SELU_NEG, 0], [SELU_SCALE, SELU_SCALE, 0, SELU_SCALE * SELU_ALPHA]),
+    "sigmoid": (mg.sigmoid, [np.nan, 1, 0, 0.5], [np.nan, 0, 0, 0.25]),
+    "tanh": (mg.tanh, [np.nan, 1, -1, 0], [np.nan, 0, 0, 1]),
+    "softplus": (mg.softplus, [np.nan, np.inf, 0, np.log(2)], [np.nan, 1, 0, 0.5]),
+    "log_sigmoid": (mg.log_sigmoid, [np.nan, 0, -np.inf, -np.log(2)], [np.nan, 0, 1, 0.5]),
+}
+
+
+@DTYPES
+@pytest.mark.parametrize("name", sorted(NONFINITE_EXPECTED))
+def test_elementwise_activations_at_nan_and_inf(name, dtype):
+    fn, value, gradient = NONFINITE_EXPECTED[name]
+    x = mg.tensor(np.array(NONFINITE), dtype=dtype, requires_grad=True)
+    with np.errstate(all="ignore"):
+        y = fn(x)
+        y.backward(np.ones(4, dtype))
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    np.testing.assert_allclose(y.data, np.array(value, dtype), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.data, np.array(gradient, dtype), rtol=1e-6)
+
+
+@DTYPES
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_row_activations_at_nan_and_inf(name, dtype):
+    """A NaN or +inf in a row makes the whole row NaN (value and gradient); -inf is a zero weight."""
+    fn = getattr(mg, name)
+    rows = np.array([[np.nan, 0, 1], [np.inf, 0, 1], [-np.inf, 0, 1]], dtype)
+    x = mg.tensor(rows, requires_grad=True)
+    with np.errstate(all="ignore"):
+        y = fn(x, axis=1)
+        y.backward(np.ones((3, 3), dtype))
+    assert np.all(np.isnan(y.data[:2])) and np.all(np.isnan(x.grad.data[:2]))
+    finite = np.array([[0.0, 1.0]], dtype)
+    expected = (mg.softmax if name == "softmax" else mg.log_softmax)(mg.tensor(finite), axis=1).data[0]
+    np.testing.assert_allclose(y.data[2, 1:], expected, rtol=1e-6)
+    assert y.data[2, 0] == (0.0 if name == "softmax" else -np.inf)
+    np.testing.assert_allclose(x.grad.data[2], [0, 0, 0] if name == "softmax" else
+                               [1, 1 - 3 * np.exp(expected[0]), 1 - 3 * np.exp(expected[1])], rtol=1e-5)

@@ -130,7 +130,7 @@ def test_a_crash_while_saving_leaves_the_last_checkpoint(tmp_path, data, monkeyp
         trainer.fit()
     monkeypatch.undo()
     assert load_checkpoint(tmp_path / LAST).epoch == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "last.npz", "metrics.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "best.npz", "last.npz", "metrics.jsonl"]
 
 
 def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path, data):

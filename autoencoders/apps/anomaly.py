@@ -75,7 +75,7 @@ def train_one_class(images, model_name, model_config, epochs, out_dir, seed=0, b
     settings = TrainSettings(model=model_name, model_config=dict(model_config), epochs=epochs,
                              batch_size=batch_size, lr=lr, seed=seed)
     data = (images[train_index], labels[train_index], images[val_index], labels[val_index])
-    trainer = Trainer(settings, out_dir, quiet=quiet, data=data)
+    trainer = Trainer(settings, out_dir, quiet=quiet, data=data, overwrite=True)
     trainer.fit()
     trainer.model.eval()
     return trainer.model
@@ -101,6 +101,11 @@ def one_class_auroc(train_images, train_labels, test_images, test_labels, model_
     model_config = dict(model_config or {})
     result = {"classes": list(classes), "auroc": {}, "seconds": []}
     train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
+    present = set(np.unique(train_labels).tolist())
+    missing = [c for c in classes if c not in present]
+    if missing:
+        raise ValueError(f"class {missing[0]} has no training images; the classes present are "
+                         f"{', '.join(map(str, sorted(present)))}")
     for c in classes:
         start = time.perf_counter()
         normal = train_images[train_labels == c]

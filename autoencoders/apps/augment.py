@@ -34,7 +34,7 @@ def train_cvae(images, labels, epochs, out_dir, config=None, seed=0, repeats=20,
     x, y = np.tile(images, (repeats, 1, 1)), np.tile(labels, repeats)
     settings = TrainSettings(model="cvae", model_config=config, epochs=epochs, lr=lr,
                              batch_size=batch_size, seed=seed)
-    trainer = Trainer(settings, out_dir, quiet=quiet, data=(x, y, images, labels))
+    trainer = Trainer(settings, out_dir, quiet=quiet, data=(x, y, images, labels), overwrite=True)
     trainer.fit()
     trainer.model.eval()
     return trainer.model

@@ -155,7 +155,7 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
         settings = TrainSettings(model=name, model_config=dict(config), dataset=preset.dataset,
                                  data_dir=data_dir, epochs=preset.epochs, batch_size=preset.batch_size,
                                  limit=preset.limit, seed=0)
-        trainer = Trainer(settings, r.runs / key, quiet=True)
+        trainer = Trainer(settings, r.runs / key, quiet=True, overwrite=True)  # the report retrains
         trainer.fit()
         trainer.model.eval()
         models[key] = trainer.model

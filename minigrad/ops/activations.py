@@ -61,7 +61,7 @@ class ELU(Function):
         self.alpha = alpha
 
     def forward(self, x):
-        self.positive = x > 0
+        self.positive = ~(x <= 0)  # NaN takes this branch: y = NaN, gradient passed on (as PyTorch)
         self.y = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
         return self.y
 
@@ -81,7 +81,7 @@ class SELU(Function):
     """
 
     def forward(self, x):
-        self.positive = x > 0
+        self.positive = ~(x <= 0)  # NaN takes this branch, as in ELU
         self.y = (SELU_SCALE * np.where(self.positive, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))).astype(x.dtype)
         return self.y
 
