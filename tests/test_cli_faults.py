@@ -165,3 +165,34 @@ def test_mirror_serves_checked_files(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# ----- data folders and files -------------------------------------------------------------------
+@pytest.mark.parametrize("fault", ["missing", "file", "folder-for-file", "unreadable"])
+def test_data_faults_are_one_line(fault, tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    if fault == "file":
+        data.write_text("not a folder")
+    elif fault != "missing":
+        data.mkdir()
+        images = data / "train-images-idx3-ubyte.gz"
+        write_idx(data / "train-labels-idx1-ubyte.gz", np.zeros(4, np.uint8), gzip=True)
+        if fault == "folder-for-file":
+            images.mkdir()
+        else:
+            write_idx(images, np.zeros((4, 28, 28), np.uint8), gzip=True)
+            import builtins
+
+            real_open = builtins.open
+
+            def refuse(file, *args, **kwargs):   # chmod 000 does not stop root
+                if str(file) == str(images):
+                    raise PermissionError(13, "Permission denied", str(file))
+                return real_open(file, *args, **kwargs)
+
+            monkeypatch.setattr(builtins, "open", refuse)
+    assert run(["train", "--dataset", "mnist", "--data-dir", str(data), "--no-download",
+                "--out", str(tmp_path / "run"), *QUICK]) == 2
+    fragment = str(data) if fault in ("missing", "file") else "train-images-idx3-ubyte.gz"
+    one_line_error(capsys, fragment)
+    assert fault != "missing" or not data.exists()          # a named folder is never created

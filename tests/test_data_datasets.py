@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autoencoders.data import (DATASET_NAMES, IDXFormatError, describe_datasets,
-                               load_dataset, load_embedded, resolve_data_dir,
-                               stratified_split, write_idx)
-from autoencoders.data import embedded
+from autoencoders.data import (DATASET_NAMES, DATASETS, DataError, DownloadError,
+                               IDXFormatError, describe_datasets, load_dataset,
+                               load_embedded, resolve_data_dir, stratified_split,
+                               write_idx)
+from autoencoders.data import embedded, idx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_MNIST_DIR = Path(os.environ.get("MINIGRAD_TEST_MNIST_DIR",
@@ -77,6 +78,75 @@ def test_images_must_be_three_dimensional(tmp_path):
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.zeros((4, 784), np.uint8), gzip=True)
     with pytest.raises(IDXFormatError, match="train-images-idx3-ubyte.gz: expected a 3-dim"):
         load_dataset("mnist", data_dir=tmp_path, download=False)
+
+
+def test_labels_outside_the_classes_are_refused(tmp_path):
+    write_split(tmp_path, 4, 1)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.array([0, 9, 10, 3], np.uint8),
+              gzip=True)
+    assert DATASETS["mnist"].classes == DATASETS["fashion-mnist"].classes == 10
+    with pytest.raises(IDXFormatError, match=r"train-labels-idx1-ubyte.gz: label 10 at "
+                                             r"index 2 is outside \[0, 10\)"):
+        load_dataset("mnist", data_dir=tmp_path, download=False)
+
+
+# --- folder faults: each one error naming the path ------------------------------
+
+UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: nothing listens there
+
+
+def test_missing_explicit_data_dir_is_not_created(tmp_path):
+    folder = tmp_path / "typo"
+    with pytest.raises(DataError, match=f"{folder}: no such data folder") as info:
+        load_dataset("mnist", data_dir=folder, base_url=UNREACHABLE)
+    assert isinstance(info.value, FileNotFoundError)
+    assert not folder.exists()
+
+
+def test_data_dir_that_is_a_file(tmp_path):
+    path = tmp_path / "mnist"
+    path.write_bytes(b"")
+    with pytest.raises(DataError, match=f"{path}: is a file, not a folder"):
+        load_dataset("mnist", data_dir=path, base_url=UNREACHABLE)
+
+
+def test_folder_in_place_of_a_data_file(tmp_path):
+    write_split(tmp_path, 2, 1)
+    (tmp_path / "train-images-idx3-ubyte.gz").unlink()
+    (tmp_path / "train-images-idx3-ubyte.gz").mkdir()
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz: is a folder, "
+                                        "not a data file") as info:
+        load_dataset("mnist", data_dir=tmp_path, base_url=UNREACHABLE)
+    assert not isinstance(info.value, DownloadError)
+
+
+def test_unreadable_data_file(tmp_path, monkeypatch):
+    write_split(tmp_path, 2, 1)
+    target = tmp_path / "train-labels-idx1-ubyte.gz"
+    if os.geteuid() == 0:  # root reads anything: simulate the refusal
+        real_open = open
+
+        def refusing_open(path, *args, **kwargs):
+            if os.fspath(path) == str(target):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+        monkeypatch.setattr(idx, "open", refusing_open, raising=False)
+    else:
+        target.chmod(0)
+    with pytest.raises(DataError, match=f"{target}: cannot read it: Permission denied") as info:
+        load_dataset("mnist", data_dir=tmp_path, download=False)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_files_without_download_is_one_line(tmp_path):
+    write_split(tmp_path, 2, 1)
+    (tmp_path / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DataError) as info:
+        load_dataset("mnist", data_dir=tmp_path, download=False)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path} has no train-labels-idx1-ubyte.gz")
+    assert "\n" not in message and "=" not in message and "mnist-5k" in message
+    assert isinstance(info.value, FileNotFoundError)
 
 
 def test_bad_names_and_splits():

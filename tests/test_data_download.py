@@ -4,14 +4,16 @@ import dataclasses
 import functools
 import hashlib
 import http.server
+import os
 import socket
 import threading
+import time
 
 import numpy as np
 import pytest
 
-from autoencoders.data import (DATASETS, DownloadError, download_file, file_digest,
-                               load_dataset, write_idx)
+from autoencoders.data import (DATASETS, DataError, DownloadError, download_file,
+                               file_digest, load_dataset, write_idx)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -31,6 +33,22 @@ def server(tmp_path):
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", served
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def serve():
+    """serve(handler class) starts a local server for it and returns its base URL."""
+    servers = []
+
+    def start(handler):
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/"
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.fixture
@@ -136,6 +154,7 @@ def fake_mnist(server, monkeypatch):
 def test_load_dataset_downloads_missing_split(fake_mnist, tmp_path):
     base, served, arrays = fake_mnist
     data_dir = tmp_path / "data"
+    data_dir.mkdir()
     images, labels = load_dataset("mnist", data_dir=data_dir, split="test", base_url=base)
     np.testing.assert_array_equal(images, arrays["t10k-images-idx3-ubyte.gz"])
     np.testing.assert_array_equal(labels, arrays["t10k-labels-idx1-ubyte.gz"])
@@ -156,6 +175,7 @@ def test_load_dataset_uses_spec_mirrors_without_base_url(fake_mnist, tmp_path):
 def test_load_dataset_rejects_corrupt_download(fake_mnist, tmp_path):
     base, served, _ = fake_mnist
     (served / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8bnot the real file")
+    (tmp_path / "d").mkdir()
     with pytest.raises(DownloadError, match="train-images-idx3-ubyte.gz: sha256 mismatch"):
         load_dataset("mnist", data_dir=tmp_path / "d", split="train", base_url=base)
     assert list((tmp_path / "d").iterdir()) == []
@@ -164,15 +184,118 @@ def test_load_dataset_rejects_corrupt_download(fake_mnist, tmp_path):
 def test_unreachable_server_explains_manual_placement(closed_port, tmp_path):
     base = f"http://127.0.0.1:{closed_port}/"
     data_dir = tmp_path / "mnist"
+    data_dir.mkdir()
     with pytest.raises(DownloadError) as info:
         load_dataset("mnist", data_dir=data_dir, split="train", base_url=[base])
     message = str(info.value)
     assert base + "train-images-idx3-ubyte.gz" in message
     assert str(data_dir) in message
     assert "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in message
+    assert "mnist-5k" in message
     assert list(data_dir.iterdir()) == []
 
 
+def test_download_errors_are_one_line_without_python_arguments(server, closed_port, tmp_path):
+    base, _ = server
+    urls = [base + "missing/blob.bin", f"http://127.0.0.1:{closed_port}/blob.bin"]
+    with pytest.raises(DataError) as info:
+        download_file(urls, tmp_path / "blob.bin")
+    assert "\n" not in str(info.value)
+    assert f"into {tmp_path} (" in str(info.value)
+    with pytest.raises(DataError) as info:
+        load_dataset("mnist", data_dir=tmp_path, base_url=urls[1].removesuffix("blob.bin"))
+    message = str(info.value)
+    assert "\n" not in message and "=" not in message, message
+    assert isinstance(info.value, DownloadError) and isinstance(info.value, OSError)
+
+
 def test_missing_files_without_download(tmp_path):
-    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte.gz not found in"):
+    with pytest.raises(FileNotFoundError, match="has no t10k-images-idx3-ubyte.gz, "
+                                                "t10k-labels-idx1-ubyte.gz"):
         load_dataset("fashion-mnist", data_dir=tmp_path, split="test", download=False)
+
+
+# --- hostile servers: trickling, oversized; stale partial files ------------------
+
+class TricklingHandler(http.server.BaseHTTPRequestHandler):
+    """Promises 1000 bytes, then sends one every 0.1 s (never silent for long)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:  # the client hung up
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def flood_handler(announce):
+    """A handler sending 8 MiB, with its true Content-Length or with none."""
+
+    class FloodHandler(TricklingHandler):
+        def do_GET(self):
+            self.send_response(200)
+            if announce:
+                self.send_header("Content-Length", str(8 << 20))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for _ in range(128):
+                    self.wfile.write(bytes(1 << 16))
+            except OSError:
+                pass
+    return FloodHandler
+
+
+def test_trickling_server_hits_the_deadline(serve, tmp_path):
+    url = serve(TricklingHandler) + "blob.bin"
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"blob.bin: gave up after the 1-s deadline"):
+        download_file(url, tmp_path / "blob.bin", timeout=5, deadline=1)
+    assert time.monotonic() - start < 3
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("announce", [True, False])
+def test_oversized_download_stops_at_the_cap(serve, tmp_path, announce):
+    url = serve(flood_handler(announce)) + "blob.bin"
+    with pytest.raises(DownloadError, match=r"blob.bin: .*more than the cap of 100000 bytes"):
+        download_file(url, tmp_path / "blob.bin", max_bytes=100_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_dataset_caps_downloads_at_the_known_sizes(fake_mnist, tmp_path, monkeypatch):
+    base, served, _ = fake_mnist
+    spec = DATASETS["mnist"]
+    assert spec.sizes["train-images-idx3-ubyte.gz"] == 9912422
+    sizes = dict(spec.sizes, **{"t10k-labels-idx1-ubyte.gz": 20})
+    monkeypatch.setitem(DATASETS, "mnist", dataclasses.replace(spec, sizes=sizes))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with pytest.raises(DownloadError, match="t10k-labels-idx1-ubyte.gz: .*cap of 20 bytes"):
+        load_dataset("mnist", data_dir=data_dir, split="test")
+    assert sorted(p.name for p in data_dir.iterdir()) == ["t10k-images-idx3-ubyte.gz"]
+
+
+def test_stale_part_files_are_removed(server, tmp_path):
+    base, served = server
+    (served / "blob.bin").write_bytes(b"new")
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".blob.bin.k2x9_q0a.part"      # left by a killed download
+    live = out / ".blob.bin.a1b2c3d4.part"       # a download running now
+    other = out / ".other.bin.k2x9_q0a.part"     # another file's
+    for path in (stale, live, other):
+        path.write_bytes(b"partial")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
+    os.utime(other, (two_days_ago, two_days_ago))
+    download_file(base + "blob.bin", out / "blob.bin")
+    assert sorted(p.name for p in out.iterdir()) == sorted(["blob.bin", live.name, other.name])

@@ -1,14 +1,16 @@
 """IDX reader/writer: round trips, gzip detection, and one clear error per bad file."""
 
 import gzip
+import re
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autoencoders.data import IDXFormatError, read_idx, write_idx
+from autoencoders.data import DataError, IDXFormatError, read_idx, write_idx
 from autoencoders.data.idx import encode_idx
 
 DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
@@ -83,7 +85,7 @@ BAD_FILES = {
     "truncated_data": (IMAGES[:-2],
                        r"expected 18 bytes \(12-byte header \+ 6 bytes of data\) "
                        r"for shape \(2, 3\) uint8, found 16"),
-    "too_long": (IMAGES + b"\x00", "expected 18 bytes .* found 19"),
+    "too_long": (IMAGES + b"\x00", "expected 18 bytes .* found (19|more)"),
     "float_truncated": (header(0x0D, (2,)) + bytes(7), r"for shape \(2,\) float32, found 15"),
 }
 
@@ -97,7 +99,8 @@ def test_bad_files_name_problem_and_file(tmp_path, case, compress):
     with pytest.raises(IDXFormatError, match=message) as info:
         read_idx(path)
     assert str(info.value).startswith(str(path) + ":")
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, DataError)
+    assert "\n" not in str(info.value)
 
 
 def test_wrong_ndim_for_caller(tmp_path):
@@ -113,3 +116,63 @@ def test_corrupt_gzip_stream(tmp_path):
     path.write_bytes(gzip.compress(IMAGES)[:-6])
     with pytest.raises(IDXFormatError, match="broken.gz: corrupt gzip stream"):
         read_idx(path)
+
+
+def test_corrupt_deflate_data(tmp_path):
+    """A valid gzip header followed by garbage deflate data (zlib.error inside gzip)."""
+    path = tmp_path / "garbage.gz"
+    path.write_bytes(gzip.compress(IMAGES)[:10] + b"\xff" * 40)
+    with pytest.raises(IDXFormatError, match="garbage.gz: corrupt gzip stream"):
+        read_idx(path)
+
+
+# --- hostile headers: the promised size is checked before anything is read ----
+
+def write_gzip_bomb(path, shape, body_bytes):
+    """A small gzip file: an IDX header for ``shape``, then ``body_bytes`` zeros."""
+    zeros = bytes(1 << 20)
+    with gzip.open(path, "wb") as f:
+        f.write(header(0x08, shape))
+        for _ in range(body_bytes >> 20):
+            f.write(zeros)
+
+
+def test_gzip_bomb_is_refused_in_bounded_memory(tmp_path):
+    path = tmp_path / "bomb-idx3-ubyte.gz"
+    write_gzip_bomb(path, (10, 28, 28), 64 << 20)
+    assert path.stat().st_size < (1 << 20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"bomb-idx3-ubyte.gz: expected 7856 bytes "
+                                                 r".* for shape \(10, 28, 28\) uint8, found"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < (16 << 20), f"peak {peak} bytes while refusing a 64 MiB body"
+
+
+@pytest.mark.parametrize("shape", [(2**31, 2**31, 4), (2**32 - 1,) * 3])
+def test_shape_whose_size_overflows_int64(tmp_path, shape):
+    """(2**31, 2**31, 4) has 2**64 items: 0 in int64 arithmetic, which must not pass."""
+    path = tmp_path / "huge-idx3-ubyte"
+    path.write_bytes(header(0x08, shape))
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=rf"huge-idx3-ubyte: the header promises "
+                                                 rf"{np.prod(shape, dtype=object)} bytes "
+                                                 rf"for shape {re.escape(str(shape))} uint8"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < (1 << 20)
+
+
+def test_max_bytes_caps_the_promised_size(tmp_path):
+    path = tmp_path / "a-idx2-ubyte"
+    write_idx(path, np.zeros((10, 10), np.float32), gzip=True)
+    with pytest.raises(IDXFormatError, match=r"promises 400 bytes .* more than the "
+                                             r"limit of 399 bytes"):
+        read_idx(path, max_bytes=399)
+    assert read_idx(path, max_bytes=400).shape == (10, 10)

