@@ -60,8 +60,6 @@ def unbroadcast(grad, shape):
 
 def run_backward(root, grad, retain_graph=False):
     """Accumulate d(root)/d(leaf) . grad into ``leaf.grad`` for every leaf."""
-    from .tensor import Tensor
-
     order = topological_order(root)
     pending = {id(root): grad}
     for node in reversed(order):
@@ -99,4 +97,3 @@ def run_backward(root, grad, retain_graph=False):
             pending[key] = pg if key not in pending else pending[key] + pg
         if not retain_graph:
             ctx.release()
-    assert isinstance(root, Tensor)

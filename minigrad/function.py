@@ -19,7 +19,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import is_grad_enabled
-from .tensor import Tensor  # tensor.py imports ops (which import this module) only at its end
+from .tensor import Tensor  # the engine's one import cycle is closed at the end of tensor.py
 
 OPS = {}
 

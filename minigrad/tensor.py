@@ -222,4 +222,7 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(np.array(dtypes.to_float_array(data, dtype), copy=True), requires_grad=requires_grad)
 
 
-from . import ops  # noqa: E402  (ops need Tensor defined first)
+# The engine's one import cycle, closed here and nowhere else: Tensor's operators call ``ops``, and
+# the ops (through ``function.Function.apply``) make Tensors. Importing ``ops`` at the end, after
+# Tensor exists, lets every other module import plainly at its top, whichever is imported first.
+from . import ops  # noqa: E402

@@ -20,7 +20,7 @@ from .pool import AvgPool2d, MaxPool2d, UpsampleNearest
 from .reductions import LogSumExp, Max, Mean, Min, Sum, Var
 from .shape import (BroadcastTo, Concatenate, ExpandDims, Flatten, GetItem, Pad, Permute, Reshape,
                     Squeeze, Stack)
-from ..tensor import Tensor  # loaded by ..function, which the op modules above import
+from ..tensor import Tensor  # the engine's one import cycle is closed at the end of tensor.py
 
 
 # ----- elementwise ------------------------------------------------------------
@@ -64,45 +64,40 @@ def log_softmax(x, axis=-1): return LogSoftmax.apply(x, axis=axis)
 
 
 # ----- reductions -------------------------------------------------------------
-def _axis(axis, keepdims, dim, keepdim):
-    """Accept NumPy's axis/keepdims or PyTorch's dim/keepdim (not both)."""
+# Each takes NumPy's axis/keepdims or PyTorch's dim/keepdim (not both).
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    return _reduce(Sum, x, axis, keepdims, dim, keepdim)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduce(Mean, x, axis, keepdims, dim, keepdim)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    return _reduce(Max, x, axis, keepdims, dim, keepdim)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    return _reduce(Min, x, axis, keepdims, dim, keepdim)
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduce(LogSumExp, x, axis, keepdims, dim, keepdim)
+
+
+def var(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None):
+    return _reduce(Var, x, axis, keepdims, dim, keepdim, ddof=ddof)
+
+
+def _reduce(op, x, axis, keepdims, dim, keepdim, **params):
+    """``op`` over ``axis`` (or ``dim``), keeping the reduced axes as size 1 if ``keepdims`` (or ``keepdim``)."""
     if dim is not None:
         if axis is not None:
             raise TypeError("give axis or dim, not both")
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    return axis, bool(keepdims)
-
-
-def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return Sum.apply(x, axis=axis, keepdims=keepdims)
-
-
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return Mean.apply(x, axis=axis, keepdims=keepdims)
-
-
-def var(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None):
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return Var.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return Max.apply(x, axis=axis, keepdims=keepdims)
-
-
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return Min.apply(x, axis=axis, keepdims=keepdims)
-
-
-def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    axis, keepdims = _axis(axis, keepdims, dim, keepdim)
-    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
+    return op.apply(x, axis=axis, keepdims=bool(keepdims), **params)
 
 
 # ----- shape ------------------------------------------------------------------

@@ -1,13 +1,41 @@
 """Matrix multiplication, with NumPy's rules for 1-D and batched operands."""
 import numpy as np
 
-from .. import kernels_bridge
+from .. import kernels
 from ..function import Function, register
 
 
-def _matmul_arrays(a, b):
-    """The array-level product: the Numba kernel, or its reference (see minigrad.kernels)."""
-    return kernels_bridge.matmul(a, b)
+def matmul_arrays(a, b):
+    """a @ b for arrays of the same float dtype (1-D, 2-D or batched), with NumPy's rules on top
+    of the kernels: ``minigrad.kernels`` multiplies 2-D matrices and (B, M, K) @ (B, K, N) stacks;
+    here a 1-D operand is a row on the left or a column on the right (the added axis removed
+    afterwards), and batch axes broadcast. A stack times one matrix, the case of a Linear layer on a
+    (B, T, features) input, becomes one tall 2-D product. Whether the Numba kernels or their NumPy
+    references run is decided inside ``minigrad.kernels`` (``MINIGRAD_KERNELS=numpy``)."""
+    squeeze_row, squeeze_col = a.ndim == 1, b.ndim == 1
+    if squeeze_row:
+        a = a[None, :]
+    if squeeze_col:
+        b = b[:, None]
+    if a.ndim == 2 and b.ndim == 2:
+        out = kernels.matmul(a, b)
+    elif b.ndim == 2:
+        # (..., M, K) @ (K, N): one (prod(...) * M, K) @ (K, N) product.
+        out = kernels.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
+    else:
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch axes of shapes {a.shape} and {b.shape} do not broadcast "
+                             f"({a.shape[:-2]} against {b.shape[:-2]})") from None
+        a3 = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        b3 = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        out = kernels.batched_matmul(a3, b3).reshape(batch + (a.shape[-2], b.shape[-1]))
+    if squeeze_col:
+        out = out[..., 0]
+    if squeeze_row:
+        out = out[..., 0, :] if not squeeze_col else out[..., 0]
+    return out
 
 
 @register("matmul")
@@ -27,7 +55,7 @@ class MatMul(Function):
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align (inner sizes differ)")
         self.a, self.b = a, b
-        return _matmul_arrays(a, b)
+        return matmul_arrays(a, b)
 
     def backward(self, g):
         a, b = self.a, self.b
@@ -40,11 +68,11 @@ class MatMul(Function):
             g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = _matmul_arrays(g2, np.swapaxes(b2, -1, -2))
+            ga = matmul_arrays(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga[..., 0, :]
         if self.needs_input_grad[1]:
-            gb = _matmul_arrays(np.swapaxes(a2, -1, -2), g2)
+            gb = matmul_arrays(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
                 gb = gb[..., :, 0]
         return ga, gb

@@ -35,24 +35,22 @@ class Adam(Optimizer):
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
+        if wd and self.decoupled:  # AdamW: shrink the weights, then the Adam step without decay
+            p.data *= p.dtype.type(1 - lr * wd)
+        l2 = 0.0 if self.decoupled else wd
         if self.fused and p.data.flags.c_contiguous:
-            if wd and self.decoupled:
-                p.data *= p.dtype.type(1 - lr * wd)
             fused_adam_update(p.data, grad, state["exp_avg"], state["exp_avg_sq"], b1, b2, lr,
-                              group["eps"], 0.0 if self.decoupled else wd, state["step"])
+                              group["eps"], l2, state["step"])
         else:
-            self.update_numpy(p, grad, state, group)
+            self.update_numpy(p, grad, state, group, l2)
 
-    def update_numpy(self, p, grad, state, group):
-        """The update written as array expressions: the reference for the fused loop."""
+    def update_numpy(self, p, grad, state, group, l2):
+        """The Adam step with L2 penalty ``l2`` written as array expressions: the reference for
+        the fused loop."""
         s = p.dtype.type  # hyperparameters as scalars of the parameter's dtype
-        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+        lr, (b1, b2) = group["lr"], group["betas"]
         t = state["step"]
-        g = grad
-        if wd and self.decoupled:
-            p.data *= s(1 - lr * wd)
-        elif wd:
-            g = g + s(wd) * p.data
+        g = grad + s(l2) * p.data if l2 else grad
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= s(b1)
         m += s(1 - b1) * g
