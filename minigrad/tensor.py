@@ -77,7 +77,8 @@ class Tensor:
 
     # ----- conversion -------------------------------------------------------
     def numpy(self):
-        """The underlying array (shared, not copied). Use ``.detach()`` semantics."""
+        """The underlying array, shared, not copied: writing to it changes the tensor, as writing to
+        PyTorch's ``t.detach().numpy()`` does. No graph is recorded through it."""
         return self.data
 
     def item(self):

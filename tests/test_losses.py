@@ -24,15 +24,28 @@ REDUCTIONS = pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 
 
 # ----- worked examples ------------------------------------------------------------------------
-def test_mse_worked_examples():
-    target = [0.6, 0.4, 0.4, 0.6]
-    good = F.mse_loss(mg.tensor([0.65, 0.42, 0.36, 0.59]), target, reduction="sum")
-    bad = F.mse_loss(mg.tensor([0.1, 0.9, 0.85, 0.2]), target, reduction="sum")
-    assert good.dtype == np.float32
-    assert good.item() == pytest.approx(0.0046, abs=1e-7)
-    assert bad.item() == pytest.approx(0.8625, abs=1e-6)
-    assert F.mse_loss(t64([0.65, 0.42, 0.36, 0.59]), np.array(target), reduction="mean").item() == \
-        pytest.approx(0.0046 / 4, rel=1e-12)
+# The lecture's mean-squared-error examples: target [0.6, 0.4, 0.4, 0.6];
+#   close prediction [0.65, 0.42, 0.36, 0.59]: errors 0.05, 0.02, -0.04, -0.01,
+#       squares 0.0025 + 0.0004 + 0.0016 + 0.0001 = 0.0046
+#   poor prediction  [0.1, 0.9, 0.85, 0.2]:   errors -0.5, 0.5, 0.45, -0.4,
+#       squares 0.25 + 0.25 + 0.2025 + 0.16 = 0.8625
+MSE_TARGET = [0.6, 0.4, 0.4, 0.6]
+MSE_EXAMPLES = [([0.65, 0.42, 0.36, 0.59], 0.0046), ([0.1, 0.9, 0.85, 0.2], 0.8625)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("prediction, expected", MSE_EXAMPLES)
+def test_mse_worked_examples(prediction, expected, dtype):
+    """The same sums with ops and with F.mse_loss, and their gradient 2 (p - t)."""
+    rel = 1e-6 if dtype == np.float32 else 1e-12
+    p = mg.tensor(prediction, dtype=dtype, requires_grad=True)
+    t = mg.tensor(MSE_TARGET, dtype=dtype)
+    by_ops = ((p - t) ** 2).sum()
+    assert by_ops.dtype == dtype and by_ops.item() == pytest.approx(expected, rel=rel)
+    assert F.mse_loss(p, t, reduction="sum").item() == pytest.approx(expected, rel=rel)
+    assert F.mse_loss(p, t, reduction="mean").item() == pytest.approx(expected / 4, rel=rel)
+    F.mse_loss(p, t, reduction="sum").backward()
+    np.testing.assert_allclose(p.grad.data, 2 * (np.array(prediction) - MSE_TARGET), rtol=1e-5)
 
 
 def test_kl_divergence_lecture_example():

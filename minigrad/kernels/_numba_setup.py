@@ -4,8 +4,8 @@ Three things here must happen early, before the first Numba compile and (for Ope
 is loaded, so ``minigrad/kernels/__init__.py`` imports this module first.
 
 1. ``OPENBLAS_THREAD_TIMEOUT``. After each ``np.matmul`` OpenBLAS keeps its worker threads spinning
-   for a while; on a 2-core machine they then fight Numba's worker threads and both get 80-170x
-   slower at n = 128 (PERF-NOTES).  A small timeout makes OpenBLAS threads go to sleep almost at once.
+   for a while; on a 2-core machine they then fight Numba's worker threads for the cores, and a
+   matmul of n = 128 that follows an ``np.matmul`` becomes tens of times slower.  A small timeout makes OpenBLAS threads go to sleep almost at once.
    OpenBLAS reads the variable when it is loaded, i.e. when NumPy is first imported, so it only
    helps if ``minigrad`` (or ``minigrad.kernels``) is imported before NumPy.  ``setdefault`` keeps
    any value the user chose.
@@ -38,7 +38,8 @@ class slp_only:
 
     Numba's defaults are the opposite.  On a register-blocked micro-kernel (accumulators held in
     local scalars) the loop vectorizer produced spills and mixed scalar code, while the SLP
-    vectorizer packs the scalars into vector registers (PERF-NOTES: 25 -> 108 GFLOP/s on one core).
+    vectorizer packs the scalars into vector registers, about four times faster on one core
+    (``python benchmarks/tile_sweep.py`` measures the micro-kernel).
     The switches are read when Numba builds its pass managers, i.e. during ``dispatcher.compile``,
     so toggling them around an explicit compile scopes them to that one function.  The global
     compiler lock keeps other threads from compiling in between.

@@ -36,8 +36,8 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
    ``PARALLEL_MIN_FLOPS`` run serially, since a ``prange`` launch costs ~2 us.
    The thread count is an argument, never read inside jitted code, so ``cache=True`` works.
 
-5. **Compile time.**  A first run with an empty cache compiles everything (~12 s of CPU for the float32
-   matmul alone, before this change).  What cut it (CPU seconds of compile, fresh cache, loaded machine):
+5. **Compile time.**  A first run with an empty cache compiles everything (``benchmarks/performance.py``
+   times it).  Three choices keep it short:
    * one driver per dtype instead of a serial and a parallel build: ``parallel`` is a run-time flag
      choosing ``prange`` or ``range`` for the same loop bodies, which are separate jitted functions
      (``_pack_task``, ``_tile``) compiled once.  A ``prange`` index is typed uint64 and a ``range`` index
@@ -46,9 +46,9 @@ Design (the standard "GotoBLAS/BLIS" structure, scaled down)
      flag; transposed views are taken in Python: ``transpose`` inside jitted code compiled a 2 s
      error-message path);
    * float64 compiled only when first used; C-contiguous operand types, so layouts add no specializations.
-   float32 11.8 -> 9.9 s, float64 8.2 -> 6.4 s (the SLP-vectorized micro-kernel itself is ~3-4 s of that).
+   The SLP-vectorized micro-kernel is the largest single part of what remains.
 
-Measured effect of each technique is listed in docs/performance.md and docs/kernels.md.
+docs/kernels.md explains each technique; docs/performance.md has the measurements.
 """
 import hashlib
 import math

@@ -1,5 +1,7 @@
 """Activation functions, written to stay finite for inputs of any size.
 
+Derived step by step in docs/ops.md, section "Activations".
+
 The trick throughout: never evaluate exp of a large positive number. With
 e = exp(-|x|), which lies in (0, 1],
     sigmoid(x)     = 1 / (1 + e)         if x >= 0,   e / (1 + e)   if x < 0

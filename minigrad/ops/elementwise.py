@@ -1,5 +1,7 @@
 """Elementwise arithmetic. Shapes broadcast as in NumPy.
 
+Derived step by step in docs/ops.md, section "Elementwise arithmetic".
+
 Each backward returns gradients in the *broadcast* output shape; the engine
 sums them back to each input's shape (``autograd.unbroadcast``).
 Notation: g is dL/dy, the upstream gradient, with y's shape.

@@ -1,4 +1,7 @@
-"""Matrix multiplication, with NumPy's rules for 1-D and batched operands."""
+"""Matrix multiplication, with NumPy's rules for 1-D and batched operands.
+
+Derived step by step in docs/ops.md, section "Linear algebra".
+"""
 import numpy as np
 
 from .. import kernels

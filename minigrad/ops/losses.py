@@ -1,5 +1,7 @@
 """Elementwise binary cross-entropy, as ops with hand-written, stable gradients.
 
+Derived step by step in docs/ops.md, section "Losses".
+
 Built from log/clip ops instead, BCE would send 0 * inf = nan back through a
 probability of exactly 0 or 1; written as one op, both the value and the
 gradient stay finite. Reductions (mean/sum) are applied afterwards by

@@ -1,5 +1,7 @@
 """The elementwise part of one LSTM step as a single op (the matmuls stay matmul ops).
 
+Derived step by step in docs/ops.md, section "Recurrent".
+
 With the gate pre-activations a = [a_i | a_f | a_g | a_o] (B, 4H) in PyTorch's order (the sum
 x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) and the previous cell state c_prev (B, H):
 

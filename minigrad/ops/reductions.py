@@ -1,5 +1,7 @@
 """Reductions over an axis (or several, or all), with NumPy's axis/keepdims.
 
+Derived step by step in docs/ops.md, section "Reductions".
+
 The common backward step: a reduction removes axes, so g (the upstream
 gradient) is first given those axes back as size-1 axes (``restore_axes``),
 after which it broadcasts against the input.

@@ -1,5 +1,7 @@
 """Ops that move, copy or select elements without arithmetic.
 
+Derived step by step in docs/ops.md, section "Shape ops".
+
 Their backward moves the gradient back to where each element came from:
 reshape reshapes it back, transpose applies the inverse permutation, indexing
 scatter-adds it into zeros, concatenate splits it, pad crops it.

@@ -1,11 +1,11 @@
 """Adam's update as one Numba loop over the parameter's elements.
 
-``Adam.update`` states the update with NumPy array expressions, which read and
-write the parameter, gradient and both moments about ten times over. This loop
-does the same arithmetic in one pass, element by element; elements are
-independent, so ``prange`` splits them between threads with no race. The
-NumPy form stays in ``Adam.update_numpy`` as the readable reference, and the
-tests check that both give the same parameters.
+``Adam.update_numpy`` states the update with NumPy array expressions, which
+read and write the parameter, gradient and both moments about ten times over.
+This loop does the same arithmetic in one pass, element by element; elements
+are independent, so ``prange`` splits them between threads with no race.
+``Adam.update`` runs this loop, or the NumPy form when ``Adam.fused`` is False;
+the tests check that both give the same parameters.
 """
 import math
 
