@@ -33,7 +33,7 @@ import minigrad as mg
 from minigrad import optim
 from minigrad.nn.utils import clip_grad_norm_
 
-from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import Checkpoint, check_resumable, load_checkpoint, load_settings, save_checkpoint
 from .data import Batches, iterate_batches, load_dataset, stratified_split
 from .models import ConfigError, build_model, evaluating
 from .run_folder import claim_run_folder
@@ -241,12 +241,14 @@ class Trainer:
         """A trainer that continues the run saved in ``out_dir/last.npz``.
 
         epochs: a new total number of epochs (to train longer than planned).
+        A damaged checkpoint (settings, weights, optimizer or random state that
+        do not fit) is a CheckpointError naming the file and what is wrong.
         """
         path = Path(out_dir) / LAST
         if not path.is_file():
             raise FileNotFoundError(f"nothing to resume: no checkpoint {path}")
         checkpoint = load_checkpoint(path)
-        settings = TrainSettings.from_dict(checkpoint.settings)
+        settings = load_settings(checkpoint, TrainSettings)
         if epochs is not None:
             settings.epochs = epochs
         trainer = cls(settings, out_dir, quiet=quiet, callback=callback, data=data, log=log)
@@ -254,7 +256,12 @@ class Trainer:
         return trainer
 
     def restore(self, checkpoint):
-        """Put the model, optimizer, schedule, random state and history of a checkpoint back."""
+        """Put the model, optimizer, schedule, random state and history of a checkpoint back.
+
+        Everything is checked first (``checkpoint.check_resumable``): a checkpoint
+        that does not fit is a CheckpointError and changes nothing.
+        """
+        check_resumable(checkpoint, self.model, self.optimizer)
         self.model.load_state_dict(checkpoint.model_state)
         self.optimizer.load_state_dict(checkpoint.optimizer_state)
         if self.scheduler is not None:

@@ -101,7 +101,8 @@ def test_weights_that_do_not_fit_the_config(tmp_path):
     _, saved = small_checkpoint()
     saved.model_config = {"hidden": 9, "code": 2}
     path = save_checkpoint(tmp_path / "c.npz", saved)
-    with pytest.raises(CheckpointError, match="do not fit"):
+    with pytest.raises(CheckpointError, match=r"model array 'encoder.0.weight' does not fit model 'dense': "
+                       r"the checkpoint has float32 \(8, 784\), the model float32 \(9, 784\)"):
         load_model(path)
 
 

@@ -43,11 +43,14 @@ class Option:
         tuple of ints) is the type every given value must have.
     help: one line for ``autoencoders models`` and the docs.
     min: the smallest allowed value (for numbers, or for each entry of a tuple).
+    max: the largest allowed value, likewise; widths have one, so that a typo
+        such as hidden=1000000000 is an error rather than a huge allocation.
     choices: the allowed values (for strings).
     """
     default: object
     help: str
     min: float = None
+    max: float = None
     choices: tuple = None
 
     def parse(self, text):
@@ -67,6 +70,19 @@ class Option:
 
     def check(self, name, value):
         """Return ``value`` converted to the option's type, or raise ConfigError."""
+        value = self.convert(name, value)
+        numbers = value if isinstance(value, tuple) else (value,)
+        if self.min is not None and any(v < self.min for v in numbers):
+            raise ConfigError(f"option {name!r} must be >= {self.min}, got {value!r}")
+        if self.max is not None and any(v > self.max for v in numbers):
+            raise ConfigError(f"option {name!r} must be <= {self.max}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"option {name!r} must be one of {', '.join(map(str, self.choices))}, "
+                              f"got {value!r}")
+        return value
+
+    def convert(self, name, value):
+        """``value`` as the option's type (text parsed, 1 -> 1.0, list -> tuple), or ConfigError."""
         kind = type(self.default)
         if isinstance(value, str) and kind is not str:
             try:
@@ -75,20 +91,20 @@ class Option:
                 raise ConfigError(f"option {name!r}: {err}") from None
         if kind is tuple and isinstance(value, list):
             value = tuple(value)        # JSON (checkpoints) turns tuples into lists
-        if kind is float and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if kind is float and self._is_int(value):
             value = float(value)        # 1 is a fine float
         if kind is int and isinstance(value, np.integer):
             value = int(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"option {name!r} must be {kind.__name__}, got {value!r}")
-        if self.min is not None:
-            numbers = value if kind is tuple else (value,)
-            if any(v < self.min for v in numbers):
-                raise ConfigError(f"option {name!r} must be >= {self.min}, got {value!r}")
-        if self.choices is not None and value not in self.choices:
-            raise ConfigError(f"option {name!r} must be one of {', '.join(map(str, self.choices))}, "
-                              f"got {value!r}")
-        return value
+        if kind is tuple and not all(self._is_int(v) for v in value):
+            raise ConfigError(f"option {name!r} must be a tuple of ints, got {value!r}")
+        return tuple(int(v) for v in value) if kind is tuple else value
+
+    @staticmethod
+    def _is_int(value):
+        """True for a Python or NumPy integer, False for a bool."""
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def resolve_config(model_name, options, given):

@@ -37,10 +37,11 @@ class ContractiveAutoencoder(Autoencoder):
     """Contractive autoencoder: sigmoid code, penalty lam * ||J_f(x)||_F^2 (closed form)."""
 
     options = {
-        "code": Option(128, "width of the code layer", min=1),
+        "code": Option(128, "width of the code layer", min=1, max=4096),
         "lam": Option(0.5, "weight of the contractive penalty ||J_f(x)||_F^2", min=0.0),
         "tied": Option(False, "decoder weight is the encoder weight's transpose (own bias)"),
-        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
+        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1,
+                             max=16384),
     }
     input_kind = "flat"
 

@@ -30,12 +30,13 @@ VARIANTS = ("pool", "strided")
 # The options shared by every model built from conv_encoder / conv_decoder.
 CONV_OPTIONS = {
     "channels": Option((16, 32, 64), "channels of the three encoder convolutions "
-                       "(the decoder mirrors them)", min=1),
-    "kernel_size": Option(3, "side of every convolution kernel (odd, padding keeps sizes)", min=1),
+                       "(the decoder mirrors them)", min=1, max=1024),
+    "kernel_size": Option(3, "side of every convolution kernel (odd, padding keeps sizes)", min=1,
+                          max=31),
     "variant": Option("pool", "downsampling: 'pool' = conv + 2x2 max-pool, "
                       "'strided' = conv of stride 2", choices=VARIANTS),
     "image_size": Option(28, "side of the square input images (28 for MNIST; "
-                         "smaller sizes are for tests)", min=4),
+                         "smaller sizes are for tests)", min=4, max=128),
 }
 
 
@@ -101,7 +102,7 @@ class ConvAutoencoder(Autoencoder):
     """Convolutional autoencoder: Conv2d (+ max-pool or stride 2) down, ConvTranspose2d up."""
 
     options = {**CONV_OPTIONS,
-               "code": Option(32, "width of the code (the bottleneck)", min=1)}
+               "code": Option(32, "width of the code (the bottleneck)", min=1, max=4096)}
     input_kind = "image"
 
     def __init__(self, **config):

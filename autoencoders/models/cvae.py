@@ -31,7 +31,7 @@ class ConditionalVAE(VAE):
     """Conditional VAE: encoder and decoder also read the one-hot digit label."""
 
     options = {**MLP_OPTIONS,
-               "classes": Option(10, "number of label values (one-hot width)", min=1)}
+               "classes": Option(10, "number of label values (one-hot width)", min=1, max=1024)}
     input_kind = "flat"
     needs_labels = True
 

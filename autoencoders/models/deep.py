@@ -55,16 +55,19 @@ class DeepAutoencoder(Autoencoder):
     """Stacked autoencoder x -> widths... -> code -> ...widths -> x (tied weights, greedy pretraining)."""
 
     options = {
-        "widths": Option((128, 64, 32), "encoder widths, the last is the code (e.g. 128,64,32)", min=1),
+        "widths": Option((128, 64, 32), "encoder widths, the last is the code (e.g. 128,64,32)", min=1,
+                         max=16384),
         "activation": Option("selu", "hidden activation", choices=("selu", "relu", "sigmoid")),
         "tied": Option(False, "decoder weights are the encoder's transposes (own biases)"),
         "code_activation": Option("none", "activation of the code layer: 'none' (linear code) or "
                                   "'same' (the hidden activation, e.g. a sigmoid code)", choices=("none", "same")),
         "init": Option("auto", "weight initialization: 'auto' (LeCun for selu, He for relu, Glorot "
                        "for sigmoid), or one of glorot, he, lecun for every layer", choices=INITS),
-        "pretrain_epochs": Option(0, "epochs of greedy layer-wise pretraining per layer (0: none)", min=0),
+        "pretrain_epochs": Option(0, "epochs of greedy layer-wise pretraining per layer (0: none)", min=0,
+                                  max=1000),
         "pretrain_lr": Option(1e-3, "Adam learning rate of the pretraining", min=0.0),
-        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
+        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1,
+                             max=16384),
     }
     input_kind = "flat"
     undercomplete = True  # the code must be narrower than the input (subclasses may relax it)

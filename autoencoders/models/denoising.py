@@ -60,7 +60,8 @@ class DenoisingAutoencoder(DeepAutoencoder):
 
     options = {
         **DeepAutoencoder.options,
-        "widths": Option((256, 64), "encoder widths, the last is the code (may exceed the input)", min=1),
+        "widths": Option((256, 64), "encoder widths, the last is the code (may exceed the input)", min=1,
+                         max=16384),
         "activation": Option("relu", "hidden activation", choices=("selu", "relu", "sigmoid")),
         "corruption": Option("masking", "how inputs are corrupted in training", choices=CORRUPTIONS),
         "noise_level": Option(0.3, "noise level: std (gaussian) or fraction of pixels hit", min=0.0),

@@ -19,8 +19,8 @@ class DenseAutoencoder(Autoencoder):
     """Fully-connected autoencoder 784 -> hidden -> code -> hidden -> 784 (ReLU)."""
 
     options = {
-        "hidden": Option(256, "width of the hidden layer on each side", min=1),
-        "code": Option(32, "width of the code (the bottleneck)", min=1),
+        "hidden": Option(256, "width of the hidden layer on each side", min=1, max=16384),
+        "code": Option(32, "width of the code (the bottleneck)", min=1, max=4096),
     }
     input_kind = "flat"
 

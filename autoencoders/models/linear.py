@@ -28,8 +28,10 @@ class LinearAutoencoder(Autoencoder):
     """Undercomplete linear autoencoder x -> W x + b -> W' z + b' (learns the PCA subspace)."""
 
     options = {
-        "code": Option(32, "width of the code (number of principal directions learned)", min=1),
-        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
+        "code": Option(32, "width of the code (number of principal directions learned)", min=1,
+                       max=4096),
+        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1,
+                             max=16384),
     }
     input_kind = "flat"
     output_is_logits = False  # the decoder returns pixel values, not logits

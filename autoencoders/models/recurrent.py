@@ -24,12 +24,12 @@ class RecurrentAutoencoder(Autoencoder):
     """Seq2seq LSTM autoencoder: rows in, last hidden state as code, rows out."""
 
     options = {
-        "hidden": Option(128, "width of the encoder and decoder LSTMs", min=1),
+        "hidden": Option(128, "width of the encoder and decoder LSTMs", min=1, max=4096),
         "code": Option(32, "width of the code; 0 = no projection, the code is the last "
-                       "hidden state", min=0),
-        "layers": Option(1, "stacked LSTM layers on each side", min=1),
+                       "hidden state", min=0, max=4096),
+        "layers": Option(1, "stacked LSTM layers on each side", min=1, max=8),
         "image_size": Option(28, "side of the square images = steps = features per step "
-                             "(28 for MNIST; smaller sizes are for tests)", min=1),
+                             "(28 for MNIST; smaller sizes are for tests)", min=1, max=128),
     }
     input_kind = "image"
 

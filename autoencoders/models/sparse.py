@@ -26,13 +26,14 @@ class SparseAutoencoder(Autoencoder):
     """Sparse autoencoder: one hidden code layer with a KL (target rate rho) or L1 activity penalty."""
 
     options = {
-        "code": Option(128, "width of the code layer (may exceed the input)", min=1),
+        "code": Option(128, "width of the code layer (may exceed the input)", min=1, max=16384),
         "penalty": Option("kl", "sparsity penalty", choices=("kl", "l1")),
         "activation": Option("sigmoid", "code activation (kl needs sigmoid)", choices=("sigmoid", "relu")),
         "rho": Option(0.05, "kl: target mean activation of each code unit, in (0, 1)", min=0.0),
         "beta": Option(3.0, "kl: weight of the KL sparsity penalty", min=0.0),
         "lam": Option(0.1, "l1: weight of the L1 activity penalty", min=0.0),
-        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1),
+        "input_size": Option(IMAGE_SIZE, "pixels per input (784 for MNIST; small for tests)", min=1,
+                             max=16384),
     }
     input_kind = "flat"
 

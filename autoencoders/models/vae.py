@@ -41,8 +41,8 @@ LOG_2PI = math.log(2 * math.pi)
 MIN_LOGVAR = math.log(1e-4)  # a learned pixel variance stops at std 0.01 (see docs/models/vae.md)
 
 MLP_OPTIONS = {
-    "hidden": Option(400, "width of the hidden layer on each side", min=1),
-    "latent": Option(20, "dimension of the latent code z", min=1),
+    "hidden": Option(400, "width of the hidden layer on each side", min=1, max=16384),
+    "latent": Option(20, "dimension of the latent code z", min=1, max=4096),
     "likelihood": Option("bernoulli", "decoder distribution p(x|z) of each pixel",
                          choices=("bernoulli", "gaussian")),
     "variance": Option("learned", "Gaussian decoder: 'learned' log-variance per pixel or 'fixed'",
@@ -50,7 +50,7 @@ MLP_OPTIONS = {
     "sigma": Option(0.1, "Gaussian decoder: the fixed std (or the learned one's start)", min=1e-3),
     "beta": Option(1.0, "weight of the KL term (1 = the ELBO; beta-VAE for > 1)", min=0.0),
     "image_size": Option(28, "side of the square images (28 for MNIST; smaller sizes are "
-                         "for tests)", min=1),
+                         "for tests)", min=1, max=128),
 }
 
 
