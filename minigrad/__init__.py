@@ -16,13 +16,13 @@ import numpy as _np
 from . import ops
 from .function import OPS, Function, register
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import (abs, add, broadcast_to, clip, concatenate, div, elu, exp, expand_dims, flatten,
                   getitem, leaky_relu, log, log_sigmoid, log_softmax, logsumexp, matmul, max,
                   maximum, mean, min, minimum, mul, neg, pad, permute, pow, relu, reshape, selu,
                   sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub, sum, tanh,
                   transpose, var, where)
-from .tensor import Tensor, tensor
+from .tensor import Tensor, grad, tensor
 from . import nn, optim, random  # noqa: E402  (after Tensor: layers build on it)
 
 manual_seed = random.seed

@@ -1,19 +1,31 @@
 """``Function``: the base class of every differentiable op, and the op registry.
 
-An op is a class with two methods that work on plain NumPy arrays:
+An op is a class with two methods:
 
-* ``forward(*arrays) -> ndarray`` computes the value and keeps, as attributes
-  on ``self``, whatever backward will need;
-* ``backward(grad) -> tuple`` receives dL/d(output) (same shape as the output)
-  and returns one vector-Jacobian product per input, ``None`` for inputs that
-  need no gradient. ``self.needs_input_grad`` (one bool per input, set before
-  forward) lets an op skip a costly gradient nobody will use, such as the
-  gradient of a first layer with respect to the input images. A gradient may keep the *broadcast* shape: the engine sums
-  it back to the input's shape (``autograd.unbroadcast``), in that one place.
+* ``forward(*arrays) -> ndarray`` computes the value from NumPy arrays and
+  keeps, as attributes on ``self``, the constants its VJP will need (a mask,
+  the indices of a maximum), never differentiable intermediates;
+* ``vjp(g, inputs, y, xp) -> tuple`` receives g = dL/d(output) (the output's
+  shape), the op's ``inputs`` and its output ``y``, and returns one
+  vector-Jacobian product per input, ``None`` for inputs that need no
+  gradient. It is written once, with arithmetic operators and the functions
+  of the namespace ``xp`` (``xp.exp``, ``xp.sum``, ``xp.matmul``, ...):
+  for first derivatives ``g``, ``inputs`` and ``y`` are NumPy arrays and
+  ``xp`` is NumPy (plus the kernels), so a backward pass costs what it did
+  before; with ``create_graph=True`` they are Tensors and ``xp`` is minigrad's
+  own ops, so the VJP is recorded as a graph and can be differentiated again
+  (``ops/namespaces.py`` lists both).
+
+``self.needs_input_grad`` (one bool per input, set before forward) lets an op
+skip a costly gradient nobody will use, such as the gradient of a first layer
+with respect to the input images. A gradient may keep the *broadcast* shape:
+the engine sums it back to the input's shape (``autograd.unbroadcast``), in
+that one place.
 
 ``Function.apply`` wires an op into the graph: it converts Python numbers to
 arrays of the tensors' dtype, checks dtypes agree, runs ``forward`` and, when
-gradients are being recorded, remembers the op and its inputs on the output.
+gradients are being recorded, remembers the op, its inputs and their arrays on
+the output.
 """
 import numpy as np
 
@@ -38,14 +50,16 @@ def register(name):
 
 
 class Function:
-    """Base class of differentiable ops. Subclasses define forward and backward."""
+    """Base class of differentiable ops. Subclasses define forward and vjp."""
 
     op_name = "function"
+    vjp = None  # subclasses define vjp(self, g, inputs, y, xp); see the module docstring
 
     def forward(self, *arrays):
         raise NotImplementedError
 
     def backward(self, grad):
+        """The older, first-order-only form of ``vjp``: NumPy arrays in and out."""
         raise NotImplementedError
 
     @classmethod
@@ -71,6 +85,7 @@ class Function:
         if requires_grad:
             fn.parents = inputs if same_dtype_tensors else tuple([x if isinstance(x, Tensor) else None
                                                                   for x in inputs])
+            fn.arrays = arrays
             fn.released = False
             result._ctx = fn
         return result

@@ -16,8 +16,9 @@ ones along a few random directions (two forward passes each, whatever the size).
 """
 import numpy as np
 
-from .grad_mode import no_grad
-from .tensor import Tensor
+from . import ops
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor, grad
 
 
 class GradcheckError(AssertionError):
@@ -25,7 +26,7 @@ class GradcheckError(AssertionError):
 
 
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n_directions=4,
-              seed=0, raise_exception=True):
+              seed=0, raise_exception=True, _record_numeric=False):
     """Compare ``fn``'s backward with finite differences; True if they agree.
 
     fn:           callable taking the tensors in ``inputs`` and returning one tensor.
@@ -61,9 +62,11 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n
     analytic = {k: (leaves[k].grad.data if leaves[k].grad is not None else np.zeros(inputs[k].shape)) for k in checked}
 
     def phi(k, data):
-        args = [Tensor(x.data, requires_grad=False) for x in inputs]
-        args[k] = Tensor(data, requires_grad=False)
-        with no_grad():
+        # fn itself differentiates when gradgradcheck calls (_record_numeric): its inputs then
+        # need requires_grad and a recorded graph
+        args = [Tensor(x.data, requires_grad=_record_numeric and x.requires_grad) for x in inputs]
+        args[k] = Tensor(data, requires_grad=_record_numeric and inputs[k].requires_grad)
+        with (enable_grad() if _record_numeric else no_grad()):
             return float(np.sum(v * fn(*args).data))
 
     worst = None  # (excess, report)
@@ -101,3 +104,34 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n
     if raise_exception:
         raise GradcheckError(f"gradient check failed; worst: {worst[1]}")
     return False
+
+
+def gradgradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n_directions=4,
+                  seed=0, raise_exception=True):
+    """Compare second derivatives with finite differences of the analytic first derivative.
+
+    For y = fn(x_1, ..., x_n) and an upstream v, the first derivative is the VJP
+    D(x, v) = (v^T dy/dx_1, ..., v^T dy/dx_n), computed by ``grad(..., create_graph=True)``.
+    ``gradcheck`` is then run on D itself, as a function of the x_k and of v: its backward
+    (the second backward pass, through the recorded first one) is compared with central
+    differences of D. v is random (seeded) and differentiated too, as in PyTorch.
+    """
+    inputs = list(inputs)
+    checked = [k for k, x in enumerate(inputs) if x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True, nothing to check")
+    with no_grad():
+        shape = fn(*inputs).shape
+    v = Tensor(np.random.default_rng(seed + 1).standard_normal(shape), requires_grad=True)
+
+    def first_derivative(*args):
+        xs, upstream = args[:-1], args[-1]
+        wanted = [xs[k] for k in checked]
+        grads = grad(fn(*xs), wanted, grad_outputs=upstream, create_graph=True, allow_unused=True)
+        pieces = [ops.reshape(g if g is not None else Tensor(np.zeros(x.shape)), (-1,))
+                  for g, x in zip(grads, wanted)]
+        return ops.concatenate(pieces, axis=0)
+
+    return gradcheck(first_derivative, inputs + [v], eps=eps, atol=atol, rtol=rtol,
+                     max_elements=max_elements, n_directions=n_directions, seed=seed,
+                     raise_exception=raise_exception, _record_numeric=True)

@@ -8,7 +8,7 @@ the math of every op lives there, next to its backward.
 import numpy as np
 
 from . import autograd, dtypes
-from .grad_mode import is_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled
 
 
 class Tensor:
@@ -97,27 +97,23 @@ class Tensor:
     double = lambda self: self.astype(np.float64)  # noqa: E731
 
     # ----- gradients --------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Add d(self)/d(leaf) . grad to ``leaf.grad`` for every leaf behind self.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Add d(self)/d(leaf) . gradient to ``leaf.grad`` for every leaf behind self.
 
-        ``grad`` is the upstream gradient dL/d(self), of self's shape; it may be
-        omitted only when self holds a single element (then it is 1).
+        gradient: dL/d(self), of self's shape; it may be omitted only when self holds a single
+            element (then it is 1).
+        retain_graph: keep the values saved for backward, to run it again (default: create_graph).
+        create_graph: record the backward pass itself, so that the gradients it leaves in ``.grad``
+            can be differentiated again (second derivatives, gradient penalties).
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad (no graph behind it)")
-        if grad is None:
-            if self.size != 1:
-                raise RuntimeError(
-                    f"backward() on a tensor of shape {self.shape} needs a grad argument of that "
-                    "shape; only single-element tensors have an implicit gradient of 1"
-                )
-            grad = np.ones(self.shape, dtype=self.dtype)
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
-        if grad.shape != self.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, the tensor has shape {self.shape}")
-        autograd.run_backward(self, grad, retain_graph=retain_graph)
+        _differentiate([self], [gradient], retain_graph, create_graph)
 
     def _accumulate_grad(self, g):
+        if isinstance(g, Tensor):  # create_graph: keep the graph behind the gradient
+            self.grad = g if self.grad is None else self.grad + g
+            return
         g = np.array(g, dtype=self.data.dtype, copy=True)
         self.grad = Tensor._from_op(g, False) if self.grad is None else Tensor._from_op(self.grad.data + g, False)
 
@@ -214,6 +210,62 @@ class Tensor:
     unsqueeze = expand_dims
     def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
     def matmul(self, other): return ops.matmul(self, other)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple; no ``.grad``
+    is touched (PyTorch's ``torch.autograd.grad``).
+
+    outputs: a tensor or a sequence of them; grad_outputs: dL/d(output) for each (None: 1 for a
+        single-element output).
+    create_graph: record the backward pass, so the returned gradients can be differentiated again.
+    allow_unused: an input that the outputs do not depend on gets None instead of an error.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad(): {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for k, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"grad(): output {k} does not require grad (no graph behind it)")
+    for k, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad(): input {k} does not require grad")
+    found = _differentiate(outputs, grad_outputs, retain_graph, create_graph, wanted=inputs)
+    result = []
+    for k, x in enumerate(inputs):
+        g = found.get(id(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad(): input {k} is not used by the outputs (pass allow_unused=True "
+                               "to get None for it)")
+        result.append(None if g is None else (g if isinstance(g, Tensor) else Tensor._from_op(g, False)))
+    return tuple(result)
+
+
+def _differentiate(roots, gradients, retain_graph, create_graph, wanted=None):
+    """Seed each root with its gradient and run the engine (see autograd.run_backward)."""
+    seeds = []
+    for root, gradient in zip(roots, gradients):
+        if gradient is None:
+            if root.size != 1:
+                raise RuntimeError(
+                    f"backward() on a tensor of shape {root.shape} needs a gradient argument of that "
+                    "shape; only single-element tensors have an implicit gradient of 1")
+            gradient = np.ones(root.shape, dtype=root.dtype)
+        array = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+        if array.shape != root.shape:
+            raise ValueError(f"backward(): the gradient has shape {array.shape}, the tensor has shape {root.shape}")
+        if create_graph:  # a gradient that is a tensor with a graph keeps it
+            seeds.append(gradient if isinstance(gradient, Tensor) else Tensor._from_op(array, False))
+        else:
+            seeds.append(array)
+    retain = create_graph if retain_graph is None else retain_graph
+    if not create_graph:
+        return autograd.run_backward(roots, seeds, ops.namespaces.NUMPY, retain, False, wanted)
+    with enable_grad():
+        return autograd.run_backward(roots, seeds, ops.namespaces.TENSORS, retain, True, wanted)
 
 
 def tensor(data, requires_grad=False, dtype=None):

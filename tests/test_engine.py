@@ -31,7 +31,7 @@ def test_topological_order_puts_inputs_first():
     a = x * 2.0
     b = a + x
     c = b * a
-    order = topological_order(c)
+    order = topological_order([c])
     pos = {id(n): i for i, n in enumerate(order)}
     assert len(order) == 4 and order[-1] is c
     assert pos[id(x)] < pos[id(a)] < pos[id(b)] < pos[id(c)]
@@ -90,7 +90,7 @@ def test_backward_on_non_scalar_needs_grad():
     x = t([1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"shape \(2,\) needs a grad"):
         (x * 2.0).backward()
-    with pytest.raises(ValueError, match="grad has shape"):
+    with pytest.raises(ValueError, match="gradient has shape"):
         (x * 2.0).backward(np.ones(3))
     with pytest.raises(RuntimeError, match="does not require grad"):
         t([1.0], requires_grad=False).backward()

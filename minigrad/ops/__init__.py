@@ -196,3 +196,6 @@ def lstm_cell(gates, c_prev):
 # ----- losses (elementwise, unreduced) ------------------------------------------
 def binary_cross_entropy(p, t): return BinaryCrossEntropy.apply(p, t)
 def binary_cross_entropy_with_logits(x, t): return BinaryCrossEntropyWithLogits.apply(x, t)
+
+
+from . import namespaces  # noqa: E402  (the VJP namespaces use the op classes above)

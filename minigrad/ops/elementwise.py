@@ -19,7 +19,7 @@ class Add(Function):
     def forward(self, a, b):
         return a + b
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return g, g
 
 
@@ -30,7 +30,7 @@ class Sub(Function):
     def forward(self, a, b):
         return a - b
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return g, -g
 
 
@@ -39,11 +39,11 @@ class Mul(Function):
     """y = a * b.   VJP: dL/da = g * b, dL/db = g * a."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
         return a * b
 
-    def backward(self, g):
-        return g * self.b, g * self.a
+    def vjp(self, g, inputs, y, xp):
+        a, b = inputs
+        return g * b, g * a
 
 
 @register("div")
@@ -51,13 +51,11 @@ class Div(Function):
     """y = a / b.   VJP: dL/da = g / b, dL/db = -g * a / b^2 = -g * y / b."""
 
     def forward(self, a, b):
-        self.b = b
-        self.y = a / b
-        return self.y
+        return a / b
 
-    def backward(self, g):
-        ga = g / self.b
-        return ga, -ga * self.y
+    def vjp(self, g, inputs, y, xp):
+        ga = g / inputs[1]
+        return ga, -ga * y
 
 
 @register("neg")
@@ -67,7 +65,7 @@ class Neg(Function):
     def forward(self, x):
         return -x
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return (-g,)
 
 
@@ -80,16 +78,16 @@ class Pow(Function):
     """
 
     def forward(self, a, b):
-        self.a, self.b = a, b
-        self.y = a**b
-        return self.y
+        return a**b
 
-    def backward(self, g):
-        ga = g * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
+    def vjp(self, g, inputs, y, xp):
+        a, b = inputs
+        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
+            positive = xp.data(a) > 0
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * self.y * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
+                gb = g * y * xp.where(positive, xp.log(xp.where(positive, a, 1)), 0)
         return ga, gb
 
 
@@ -98,11 +96,10 @@ class Exp(Function):
     """y = exp(x).   VJP: dL/dx = g * y  (the derivative is the output itself)."""
 
     def forward(self, x):
-        self.y = np.exp(x)
-        return self.y
+        return np.exp(x)
 
-    def backward(self, g):
-        return (g * self.y,)
+    def vjp(self, g, inputs, y, xp):
+        return (g * y,)
 
 
 @register("log")
@@ -110,11 +107,10 @@ class Log(Function):
     """y = log(x).   VJP: dL/dx = g / x."""
 
     def forward(self, x):
-        self.x = x
         return np.log(x)
 
-    def backward(self, g):
-        return (g / self.x,)
+    def vjp(self, g, inputs, y, xp):
+        return (g / inputs[0],)
 
 
 @register("sqrt")
@@ -122,11 +118,10 @@ class Sqrt(Function):
     """y = sqrt(x).   VJP: dL/dx = g / (2 y)."""
 
     def forward(self, x):
-        self.y = np.sqrt(x)
-        return self.y
+        return np.sqrt(x)
 
-    def backward(self, g):
-        return (g / (2 * self.y),)
+    def vjp(self, g, inputs, y, xp):
+        return (g / (2 * y),)
 
 
 @register("abs")
@@ -134,11 +129,11 @@ class Abs(Function):
     """y = |x|.   VJP: dL/dx = g * sign(x)  (0 at x = 0, a subgradient)."""
 
     def forward(self, x):
-        self.x = x
+        self.sign = np.sign(x)  # piecewise constant: not differentiated again
         return np.abs(x)
 
-    def backward(self, g):
-        return (g * np.sign(self.x),)
+    def vjp(self, g, inputs, y, xp):
+        return (g * self.sign,)
 
 
 @register("clip")
@@ -158,7 +153,7 @@ class Clip(Function):
             self.inside &= x <= self.hi
         return np.clip(x, self.lo, self.hi)
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return (g * self.inside,)
 
 
@@ -170,12 +165,11 @@ class Maximum(Function):
     """
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.share = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
         return np.maximum(a, b)
 
-    def backward(self, g):
-        share = np.where(self.a > self.b, 1.0, np.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+    def vjp(self, g, inputs, y, xp):
+        return g * self.share, g * (1 - self.share)
 
 
 @register("minimum")
@@ -186,12 +180,11 @@ class Minimum(Function):
     """
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.share = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
         return np.minimum(a, b)
 
-    def backward(self, g):
-        share = np.where(self.a < self.b, 1.0, np.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+    def vjp(self, g, inputs, y, xp):
+        return g * self.share, g * (1 - self.share)
 
 
 @register("where")
@@ -207,9 +200,9 @@ class Where(Function):
     def forward(self, a, b):
         return np.where(self.condition, a, b)
 
-    def backward(self, g):
-        zero = np.zeros((), dtype=g.dtype)
-        return np.where(self.condition, g, zero), np.where(self.condition, zero, g)
+    def vjp(self, g, inputs, y, xp):
+        zero = xp.data(g).dtype.type(0)
+        return xp.where(self.condition, g, zero), xp.where(self.condition, zero, g)
 
 
 @register("astype")
@@ -226,5 +219,5 @@ class AsType(Function):
         self.source = x.dtype
         return x.astype(self.dtype)
 
-    def backward(self, g):
-        return (g.astype(self.source),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.astype(g, self.source),)

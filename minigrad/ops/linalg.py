@@ -57,25 +57,25 @@ class MatMul(Function):
             raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align (inner sizes differ)")
-        self.a, self.b = a, b
         return matmul_arrays(a, b)
 
-    def backward(self, g):
-        a, b = self.a, self.b
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+    def vjp(self, g, inputs, y, xp):
+        """Both gradients are matmuls again (``xp.matmul``), so they can be differentiated again."""
+        a, b = inputs
+        a2 = xp.expand_dims(a, 0) if a.ndim == 1 else a
+        b2 = xp.expand_dims(b, -1) if b.ndim == 1 else b
         g2 = g
         if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2 if b.ndim > 1 else 0)
+            g2 = xp.expand_dims(g2, -2 if b.ndim > 1 else 0)
         if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+            g2 = xp.expand_dims(g2, -1)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = matmul_arrays(g2, np.swapaxes(b2, -1, -2))
+            ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
             if a.ndim == 1:
-                ga = ga[..., 0, :]
+                ga = xp.reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if self.needs_input_grad[1]:
-            gb = matmul_arrays(np.swapaxes(a2, -1, -2), g2)
+            gb = xp.matmul(xp.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
-                gb = gb[..., :, 0]
+                gb = xp.reshape(gb, gb.shape[:-1])
         return ga, gb
