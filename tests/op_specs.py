@@ -2,7 +2,8 @@
 what it should compute.
 
 ``tests/test_ops_gradients.py`` runs every spec through a gradient check
-(float64, finite differences), a forward check against ``reference`` (float32
+(float64, finite differences; ``tests/test_ops_gradgrad.py`` checks second
+derivatives the same way), a forward check against ``reference`` (float32
 and float64), a dtype check and a no-mutation check. It also FAILS when an op
 in ``minigrad.OPS`` has no spec here: adding a registered op means adding its
 spec.
@@ -58,6 +59,11 @@ class OpSpec:
     rtol32: float = 1e-5          # forward tolerance in float32 (float64 uses 1e-10)
     atol32: float = 1e-6
     max_elements: int = 400       # gradcheck: per-element up to this size, directional above
+    # Second derivatives (tests/test_ops_gradgrad.py): True = checked with gradgradcheck, the
+    # default, so a new op must be differentiable twice; a string = the reason it cannot be, and
+    # the op must then raise an error naming itself under create_graph=True.
+    second_order: object = True
+    gradgrad_examples: int = 8    # hypothesis examples for the (slower) second-order check
 
 
 # ----- shape strategies ---------------------------------------------------------

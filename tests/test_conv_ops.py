@@ -33,6 +33,7 @@ def test_conv2d_gradcheck_and_value(rng, stride, padding, dilation, groups):
 CONV_T_ARGS = [  # stride, padding, output_padding, dilation, groups
     (1, 0, 0, 1, 1), (2, 0, 1, 1, 1), (2, 1, 0, 1, 1), (2, 1, 1, 1, 2), (1, 0, 0, 2, 1),
     ((2, 3), (1, 0), (1, 2), 1, 1), (3, 1, 2, 2, 2),
+    (1, 0, 1, 2, 1), ((1, 2), (0, 1), (1, 2), (2, 3), 2),   # output_padding >= stride, < dilation
 ]
 
 
@@ -127,7 +128,7 @@ def test_bad_arguments_raise_value_errors_that_name_shapes():
         F.conv2d(mg.tensor(np.zeros((4, 5, 5))), mg.tensor(np.zeros((3, 4, 3, 3))))
     with pytest.raises(ValueError, match="stride must be an int or a pair"):
         F.conv2d(x, mg.tensor(np.zeros((3, 4, 3, 3))), stride=(1, 2, 3))
-    with pytest.raises(ValueError, match="stride >= 1"):
+    with pytest.raises(ValueError, match="stride must be >= 1"):
         F.conv2d(x, mg.tensor(np.zeros((3, 4, 3, 3))), stride=0)
     with pytest.raises(ValueError, match="output_padding"):
         F.conv_transpose2d(x, mg.tensor(np.zeros((4, 2, 3, 3))), stride=2, output_padding=2)

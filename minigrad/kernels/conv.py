@@ -25,12 +25,14 @@ compute the valid output range of each row once, so the inner loops have no inte
 conv_transpose2d is the adjoint of conv2d with respect to its input, so it *is* conv2d_backward_input
 (with the output size (H-1)s - 2p + d(k-1) + output_padding + 1); its gradients are conv2d_forward
 (wrt its input) and conv2d_backward_weight with the roles of input and output swapped (wrt weight).
-docs/kernels.md derives all of this.
+docs/kernels.md derives all of this.  Argument and shape checks are in conv_args.py, shared with the
+references.
 """
 import numpy as np
 from numba import njit, prange
 
-from ._args import pair as _pair
+from . import conv_args as A
+from .conv_args import conv_output_size, conv_transpose_output_size
 from .conv_direct import flat_conv, flat_conv_input_grad, flat_conv_weight_grad, flat_weight_grad_tiled
 from .matmul import matmul_packed, packed_buffer
 
@@ -40,64 +42,6 @@ __all__ = [
     "conv2d_forward_reference", "conv2d_backward_input_reference", "conv2d_backward_weight_reference",
     "conv_transpose2d_forward_reference", "conv_output_size", "conv_transpose_output_size",
 ]
-
-
-# ----------------------------------------------------------------------------------------------
-# argument handling
-# ----------------------------------------------------------------------------------------------
-
-
-def conv_output_size(size, k, s, p, d):
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def conv_transpose_output_size(size, k, s, p, op, d):
-    return (size - 1) * s - 2 * p + d * (k - 1) + op + 1
-
-
-def _check_float(*arrs):
-    dt = arrs[0].dtype
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"unsupported dtype {dt}; use float32 or float64")
-    for a in arrs[1:]:
-        if a.dtype != dt:
-            raise ValueError(f"dtype mismatch: {[str(x.dtype) for x in arrs]} "
-                             f"(shapes {[x.shape for x in arrs]})")
-
-
-def _check_params(stride, padding, dilation, groups):
-    s, p, d = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
-    if min(s) < 1 or min(d) < 1:
-        raise ValueError(f"stride {s} and dilation {d} must be >= 1")
-    if min(p) < 0:
-        raise ValueError(f"padding {p} must be >= 0")
-    if int(groups) != groups or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
-    return s, p, d, int(groups)
-
-
-def _check_conv(x_shape, w_shape, groups, what):
-    """x_shape (N, C, H, W), w_shape (O, C/G, KH, KW) of the *convolution* (not the transpose)."""
-    if len(x_shape) != 4 or len(w_shape) != 4:
-        raise ValueError(f"{what}: expected 4-D input and weight, got {x_shape} and {w_shape}")
-    N, C, H, W = x_shape
-    O, Cg, KH, KW = w_shape
-    if C % groups or O % groups:
-        raise ValueError(f"{what}: channels not divisible by groups={groups}: input {x_shape}, weight {w_shape}")
-    if C // groups != Cg:
-        raise ValueError(f"{what}: input has {C} channels, weight {w_shape} expects {Cg * groups} "
-                         f"(groups={groups}); input shape {x_shape}")
-    if KH < 1 or KW < 1:
-        raise ValueError(f"{what}: empty kernel in weight {w_shape}")
-
-
-def _out_hw(H, W, KH, KW, s, p, d, x_shape, w_shape, what):
-    Ho = conv_output_size(H, KH, s[0], p[0], d[0])
-    Wo = conv_output_size(W, KW, s[1], p[1], d[1])
-    if Ho < 1 or Wo < 1:
-        raise ValueError(f"{what}: kernel {w_shape[2:]} (dilation {d}) larger than padded input "
-                         f"{x_shape[2:]} + 2*{p}; input {x_shape}, weight {w_shape}")
-    return Ho, Wo
 
 
 # ----------------------------------------------------------------------------------------------
@@ -199,21 +143,11 @@ def _packed_nc(g3):
 # ----------------------------------------------------------------------------------------------
 # conv2d
 # ----------------------------------------------------------------------------------------------
-def _forward_geometry(x, w, stride, padding, dilation, groups):
-    """Check conv2d's arguments (the fast kernel and its reference share this) and return
-    (stride, padding, dilation, groups, Ho, Wo) with the sizes as pairs."""
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    _check_conv(x.shape, w.shape, G, "conv2d")
-    _check_float(x, w)
-    Ho, Wo = _out_hw(x.shape[2], x.shape[3], w.shape[2], w.shape[3], s, p, d, x.shape, w.shape, "conv2d")
-    return s, p, d, G, Ho, Wo
-
-
 def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, parallel=None):
     """y = conv2d(x, w): x (N, C, H, W), w (O, C/groups, KH, KW) -> y (N, O, Ho, Wo)."""
-    s, p, d, G, Ho, Wo = _forward_geometry(x, w, stride, padding, dilation, groups)
-    N, C, H, W = x.shape
-    O, Cg, KH, KW = w.shape
+    s, p, d, G, (Ho, Wo) = A.conv2d_args(x, w, stride, padding, dilation, groups)
+    N = x.shape[0]
+    O, Cg = w.shape[:2]
     if N == 0 or O == 0:
         return np.zeros((N, O, Ho, Wo), x.dtype)
     if G > 1:    # groups are independent convolutions on channel slices
@@ -233,21 +167,8 @@ def conv2d_backward_input(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilati
     dx[n, c, h, w] = sum over (o, i, j, a, b) with h = i*s - p + a*d (and same for w) of gy[n,o,i,j] w[o,c,a,b].
     ``input_hw`` = (H, W) of the forward input (needed because several H map to the same Ho).
     """
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    H, W = _pair(input_hw, "input_hw")
-    if gy.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"conv2d_backward_input: expected 4-D gy and weight, got {gy.shape} and {w.shape}")
-    _check_float(gy, w)
-    N, O, Ho, Wo = gy.shape
-    _, Cg, KH, KW = w.shape
-    C = Cg * G
-    _check_conv((N, C, H, W), w.shape, G, "conv2d_backward_input")
-    if O != w.shape[0]:
-        raise ValueError(f"conv2d_backward_input: gy {gy.shape} has {O} channels, weight {w.shape} has {w.shape[0]}")
-    eHo, eWo = _out_hw(H, W, KH, KW, s, p, d, (N, C, H, W), w.shape, "conv2d_backward_input")
-    if (eHo, eWo) != (Ho, Wo):
-        raise ValueError(f"conv2d_backward_input: gy {gy.shape} does not match input {(H, W)} "
-                         f"with kernel {w.shape[2:]}, stride {s}, padding {p}, dilation {d} (expects {(eHo, eWo)})")
+    s, p, d, G, (N, C, H, W) = A.conv2d_backward_input_args(gy, w, input_hw, stride, padding, dilation, groups)
+    O, Cg = w.shape[:2]
     dx = np.empty((N, C, H, W), gy.dtype)
     if dx.size == 0:
         return dx
@@ -269,21 +190,10 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
 
     dw[o, c, a, b] = sum_{n, i, j} gy[n, o, i, j] * x[n, g*Cg + c, i*s - p + a*d, j*s - p + b*d].
     """
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    KH, KW = _pair(kernel_hw, "kernel_hw")
-    if x.ndim != 4 or gy.ndim != 4:
-        raise ValueError(f"conv2d_backward_weight: expected 4-D x and gy, got {x.shape} and {gy.shape}")
-    _check_float(x, gy)
+    s, p, d, G, wshape = A.conv2d_backward_weight_args(x, gy, kernel_hw, stride, padding, dilation, groups)
     N, C, H, W = x.shape
-    O = gy.shape[1]
-    if G < 1 or C % G or O % G:
-        raise ValueError(f"conv2d_backward_weight: channels not divisible by groups={G}: x {x.shape}, gy {gy.shape}")
-    wshape = (O, C // G, KH, KW)
-    _check_conv(x.shape, wshape, G, "conv2d_backward_weight")
-    Ho, Wo = _out_hw(H, W, KH, KW, s, p, d, x.shape, wshape, "conv2d_backward_weight")
-    if gy.shape[0] != N or gy.shape[2:] != (Ho, Wo):
-        raise ValueError(f"conv2d_backward_weight: gy {gy.shape} does not match x {x.shape} with kernel {(KH, KW)}, "
-                         f"stride {s}, padding {p}, dilation {d} (expects {(N, O, Ho, Wo)})")
+    O, _, KH, KW = wshape
+    Ho, Wo = gy.shape[2:]
     dw = np.zeros(wshape, x.dtype)
     if N == 0 or O == 0 or C == 0:
         return dw
@@ -311,56 +221,44 @@ def conv2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dila
 # ----------------------------------------------------------------------------------------------
 # conv_transpose2d: the adjoint of conv2d wrt its input
 # ----------------------------------------------------------------------------------------------
-def _transpose_out_hw(x, w, s, p, op, d):
-    H, W = x.shape[2:]
-    KH, KW = w.shape[2:]
-    if op[0] < 0 or op[1] < 0 or op[0] >= max(s[0], d[0]) or op[1] >= max(s[1], d[1]):
-        raise ValueError(f"output_padding {op} must be >= 0 and smaller than stride {s} or dilation {d}")
-    Hout = conv_transpose_output_size(H, KH, s[0], p[0], op[0], d[0])
-    Wout = conv_transpose_output_size(W, KW, s[1], p[1], op[1], d[1])
-    if Hout < 1 or Wout < 1:
-        raise ValueError(f"conv_transpose2d: output size {(Hout, Wout)} < 1 for input {x.shape}, weight {w.shape}, "
-                         f"stride {s}, padding {p}")
-    return Hout, Wout
+def _zero_extend(x, s, q):
+    """x with q // s zero rows (and columns) appended.  conv2d maps the transposed output size back to
+    n + q // s rows, more than x's n when q >= s (allowed when d > s); the transposed convolution only
+    reads the first n, so the extra rows of its conv2d input are zeros."""
+    extra = (q[0] // s[0], q[1] // s[1])
+    return np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1]))) if any(extra) else x
 
 
-def _check_transpose(x, w, groups):
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"conv_transpose2d: expected 4-D input and weight, got {x.shape} and {w.shape}")
-    if x.shape[1] != w.shape[0]:
-        raise ValueError(f"conv_transpose2d: input {x.shape} has {x.shape[1]} channels, weight {w.shape} "
-                         f"expects {w.shape[0]}")
-    if w.shape[0] % groups:
-        raise ValueError(f"conv_transpose2d: channels not divisible by groups={groups}: input {x.shape}, "
-                         f"weight {w.shape}")
+def _transpose(backward_input, x, w, stride, padding, output_padding, dilation, groups, **kw):
+    """conv_transpose2d(x, w) = conv2d_backward_input(x, w) at the transposed output size."""
+    s, p, q, d, G, hw = A.conv_transpose2d_args(x, w, stride, padding, output_padding, dilation, groups)
+    return backward_input(_zero_extend(x, s, q), w, hw, s, p, d, G, **kw)
 
 
 def conv_transpose2d_forward(x, w, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1),
                              groups=1, parallel=None):
     """y = conv_transpose2d(x, w): x (N, Cin, H, W), w (Cin, Cout/G, KH, KW) -> (N, Cout, Hout, Wout).
 
-    Defined as the adjoint of conv2d (whose weight has the same layout): conv2d_backward_input(x, w, ...).
-    Limitation: an output_padding for which conv2d of the output size would not give back (H, W)
-    (possible only when output_padding >= stride, allowed by PyTorch when dilation > stride) raises
-    ValueError instead of returning extra zero rows/columns.
+    The adjoint of conv2d (whose weight has the same layout) from (Hout, Wout) to the first (H, W)
+    outputs: conv2d_backward_input(x, w, (Hout, Wout)) with x zero-extended to conv2d's output size
+    (H + q_h // s_h, W + q_w // s_w).
     """
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    op = _pair(output_padding, "output_padding")
-    _check_transpose(x, w, G)
-    hw = _transpose_out_hw(x, w, s, p, op, d)
-    return conv2d_backward_input(x, w, hw, s, p, d, G, parallel)
+    return _transpose(conv2d_backward_input, x, w, stride, padding, output_padding, dilation, groups,
+                      parallel=parallel)
 
 
 def conv_transpose2d_backward_input(gy, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
                                     parallel=None):
-    """Gradient of conv_transpose2d wrt its input: the adjoint of the adjoint, conv2d_forward(gy, w)."""
+    """Gradient of conv_transpose2d wrt its input: the adjoint of the adjoint, conv2d_forward(gy, w).
+    Its (H + q // s, W + q // s) rows and columns start with the input's (H, W); crop to those."""
     return conv2d_forward(gy, w, stride, padding, dilation, groups, parallel)
 
 
 def conv_transpose2d_backward_weight(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
                                      parallel=None):
     """Gradient of conv_transpose2d wrt w (Cin, Cout/G, KH, KW): conv2d_backward_weight with gy as the conv
-    input and x as the conv output gradient (since <gy, T(x, w)> = <conv2d(gy, w), x>)."""
+    input and x as the conv output gradient (since <gy, T(x, w)> = <conv2d(gy, w), x>).  When
+    output_padding >= stride, x must be zero-extended to conv2d(gy)'s size first."""
     return conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, parallel)
 
 
@@ -372,8 +270,8 @@ def _padded(x, p):
 
 
 def conv2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    s, p, d, G, Ho, Wo = _forward_geometry(x, w, stride, padding, dilation, groups)
-    N, C, H, W = x.shape
+    s, p, d, G, (Ho, Wo) = A.conv2d_args(x, w, stride, padding, dilation, groups)
+    N = x.shape[0]
     O, Cg, KH, KW = w.shape
     xp = _padded(x, p)
     y = np.zeros((N, O, Ho, Wo), x.dtype)
@@ -390,13 +288,9 @@ def conv2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1
 
 
 def conv2d_backward_input_reference(gy, w, input_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    H, W = _pair(input_hw, "input_hw")
-    _check_float(gy, w)
-    N, O, Ho, Wo = gy.shape
-    _, Cg, KH, KW = w.shape
-    C = Cg * G
-    _check_conv((N, C, H, W), w.shape, G, "conv2d_backward_input")
+    s, p, d, G, (N, C, H, W) = A.conv2d_backward_input_args(gy, w, input_hw, stride, padding, dilation, groups)
+    O, Ho, Wo = gy.shape[1:]
+    Cg, KH, KW = w.shape[1:]
     dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), gy.dtype)
     Og = O // G
     for g in range(G):
@@ -409,12 +303,9 @@ def conv2d_backward_input_reference(gy, w, input_hw, stride=(1, 1), padding=(0, 
 
 
 def conv2d_backward_weight_reference(x, gy, kernel_hw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    KH, KW = _pair(kernel_hw, "kernel_hw")
-    _check_float(x, gy)
-    N, C, H, W = x.shape
-    O, Ho, Wo = gy.shape[1:]
-    Cg, Og = C // G, O // G
+    s, p, d, G, (O, Cg, KH, KW) = A.conv2d_backward_weight_args(x, gy, kernel_hw, stride, padding, dilation, groups)
+    Ho, Wo = gy.shape[2:]
+    Og = O // G
     xp = _padded(x, p)
     dw = np.zeros((O, Cg, KH, KW), x.dtype)
     for g in range(G):
@@ -428,8 +319,4 @@ def conv2d_backward_weight_reference(x, gy, kernel_hw, stride=(1, 1), padding=(0
 
 def conv_transpose2d_forward_reference(x, w, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
                                        dilation=(1, 1), groups=1):
-    s, p, d, G = _check_params(stride, padding, dilation, groups)
-    op = _pair(output_padding, "output_padding")
-    _check_transpose(x, w, G)
-    hw = _transpose_out_hw(x, w, s, p, op, d)
-    return conv2d_backward_input_reference(x, w, hw, s, p, d, G)
+    return _transpose(conv2d_backward_input_reference, x, w, stride, padding, output_padding, dilation, groups)

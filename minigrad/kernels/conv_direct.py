@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from . import isa
 from ._numba_setup import slp_only
+from .conv_args import conv_output_size
 from .matmul import _make_microkernel, _use_parallel      # one micro-kernel template for both
 
 _KERNELS = {}
@@ -105,7 +106,7 @@ def _flat_input(x, KH, KW, stride, padding, dilation, slack):
     N, C, H, W = x.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     Hp, Wp = H + 2 * ph, W + 2 * pw
-    Ho, Wo = (Hp - (KH - 1) * dh - 1) // sh + 1, (Wp - (KW - 1) * dw - 1) // sw + 1
+    Ho, Wo = conv_output_size(H, KH, sh, ph, dh), conv_output_size(W, KW, sw, pw, dw)
     Hq, Wq = -(-Hp // sh), -(-Wp // sw)
     plane = Hq * Wq
     xpad = np.zeros((N, C, Hq * sh, Wq * sw), x.dtype)

@@ -16,12 +16,12 @@ sh x sw block of gy.  Both reuse the avg-pool kernels (kernel = stride = scale, 
 KH*KW): the block sum *is* an un-normalized average pool and upsampling is its adjoint.  Every
 ``parallel=True`` function costs ~1 s of cold compile on its own (PERF-NOTES machine, measured with a
 fresh cache), so sharing two kernels instead of writing four cut the module's cold compile from
-~9 s to ~6 s.
+~9 s to ~6 s.  Argument and shape checks are in conv_args.py, shared with the references.
 """
 import numpy as np
 from numba import njit, prange
 
-from ._args import pair as _pair
+from . import conv_args as A
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
@@ -29,31 +29,6 @@ __all__ = [
     "max_pool2d_forward_reference", "max_pool2d_backward_reference", "avg_pool2d_forward_reference",
     "avg_pool2d_backward_reference", "upsample_nearest_forward_reference", "upsample_nearest_backward_reference",
 ]
-
-
-
-
-def _check_x(x, what):
-    if not isinstance(x, np.ndarray) or x.ndim != 4:
-        raise ValueError(f"{what}: expected a 4-D (N, C, H, W) array, got shape {getattr(x, 'shape', None)}")
-    if x.dtype not in (np.float32, np.float64):
-        raise ValueError(f"{what}: unsupported dtype {x.dtype}; use float32 or float64")
-
-
-def _pool_geometry(shape, kernel, stride, padding, what):
-    k = _pair(kernel, "kernel")
-    s = k if stride is None else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    if min(k) < 1 or min(s) < 1 or min(p) < 0:
-        raise ValueError(f"{what}: need kernel >= 1, stride >= 1, padding >= 0; got {k}, {s}, {p} for input {shape}")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"{what}: padding {p} must be at most half the kernel {k} (input {shape})")
-    H, W = shape[2], shape[3]
-    Ho = (H + 2 * p[0] - k[0]) // s[0] + 1
-    Wo = (W + 2 * p[1] - k[1]) // s[1] + 1
-    if Ho < 1 or Wo < 1:
-        raise ValueError(f"{what}: kernel {k} larger than padded input {(H, W)} + 2*{p}; input shape {shape}")
-    return k, s, p, Ho, Wo
 
 
 # ----------------------------------------------------------------------------------------------
@@ -163,8 +138,7 @@ def _avgpool_bwd(gy, dx, KH, KW, sh, sw, ph, pw, div):
 # ----------------------------------------------------------------------------------------------
 def max_pool2d_forward(x, kernel, stride=None, padding=0):
     """x (N, C, H, W) -> (y (N, C, Ho, Wo), argmax (N, C, Ho, Wo) int64 flat index into each input plane)."""
-    _check_x(x, "max_pool2d")
-    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "max_pool2d")
+    k, s, p, (Ho, Wo) = A.pool2d_args("max_pool2d", x, kernel, stride, padding)
     N, C = x.shape[:2]
     y = np.empty((N, C, Ho, Wo), x.dtype)
     idx = np.empty((N, C, Ho, Wo), np.int64)
@@ -173,18 +147,9 @@ def max_pool2d_forward(x, kernel, stride=None, padding=0):
     return y, idx
 
 
-def _check_back(gy, other, input_shape, what):
-    _check_x(gy, what)
-    if len(input_shape) != 4 or tuple(input_shape[:2]) != gy.shape[:2]:
-        raise ValueError(f"{what}: gy {gy.shape} does not match input shape {tuple(input_shape)}")
-    if other is not None and other.shape != gy.shape:
-        raise ValueError(f"{what}: argmax {other.shape} and gy {gy.shape} differ")
-
-
 def max_pool2d_backward(gy, argmax, input_shape):
     """dx (input_shape): each gy element added at its argmax position (vector-Jacobian product)."""
-    _check_back(gy, argmax, input_shape, "max_pool2d_backward")
-    dx = np.empty(tuple(input_shape), gy.dtype)
+    dx = np.empty(A.max_pool2d_backward_args(gy, argmax, input_shape), gy.dtype)
     if dx.size:
         _maxpool_bwd(np.ascontiguousarray(gy), np.ascontiguousarray(argmax, dtype=np.int64), dx)
     return dx
@@ -192,8 +157,7 @@ def max_pool2d_backward(gy, argmax, input_shape):
 
 def avg_pool2d_forward(x, kernel, stride=None, padding=0):
     """Average over each window, zero padding counted in the divisor (count_include_pad=True)."""
-    _check_x(x, "avg_pool2d")
-    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "avg_pool2d")
+    k, s, p, (Ho, Wo) = A.pool2d_args("avg_pool2d", x, kernel, stride, padding)
     y = np.zeros(x.shape[:2] + (Ho, Wo), x.dtype)
     if y.size:
         _avgpool_fwd(np.ascontiguousarray(x), y, k[0], k[1], s[0], s[1], p[0], p[1], k[0] * k[1])
@@ -202,28 +166,16 @@ def avg_pool2d_forward(x, kernel, stride=None, padding=0):
 
 def avg_pool2d_backward(gy, input_shape, kernel, stride=None, padding=0):
     """dx[h, w] = sum over windows containing (h, w) of gy / (KH*KW)."""
-    _check_back(gy, None, input_shape, "avg_pool2d_backward")
-    k, s, p, Ho, Wo = _pool_geometry(tuple(input_shape), kernel, stride, padding, "avg_pool2d_backward")
-    if gy.shape[2:] != (Ho, Wo):
-        raise ValueError(f"avg_pool2d_backward: gy {gy.shape} does not match input {tuple(input_shape)} "
-                         f"(expects spatial {(Ho, Wo)})")
-    dx = np.empty(tuple(input_shape), gy.dtype)
+    k, s, p, x_shape = A.avg_pool2d_backward_args(gy, input_shape, kernel, stride, padding)
+    dx = np.empty(x_shape, gy.dtype)
     if dx.size:
         _avgpool_bwd(np.ascontiguousarray(gy), dx, k[0], k[1], s[0], s[1], p[0], p[1], k[0] * k[1])
     return dx
 
 
-def _scale(scale, what, shape):
-    s = _pair(scale, "scale")
-    if min(s) < 1:
-        raise ValueError(f"{what}: scale {s} must be positive integers (shape {shape})")
-    return s
-
-
 def upsample_nearest_forward(x, scale):
     """(N, C, H, W) -> (N, C, H*sh, W*sw), each pixel repeated sh x sw times."""
-    _check_x(x, "upsample_nearest")
-    sh, sw = _scale(scale, "upsample_nearest", x.shape)
+    sh, sw = A.upsample_args("upsample_nearest", x, scale)
     N, C, H, W = x.shape
     y = np.empty((N, C, H * sh, W * sw), x.dtype)
     if y.size:   # the adjoint of a block sum: avg-pool backward with kernel = stride = scale, divisor 1
@@ -233,11 +185,8 @@ def upsample_nearest_forward(x, scale):
 
 def upsample_nearest_backward(gy, scale):
     """(N, C, H*sh, W*sw) -> (N, C, H, W): sum of each sh x sw block."""
-    _check_x(gy, "upsample_nearest_backward")
-    sh, sw = _scale(scale, "upsample_nearest_backward", gy.shape)
+    sh, sw = A.upsample_backward_args(gy, scale)
     N, C, Hs, Ws = gy.shape
-    if Hs % sh or Ws % sw:
-        raise ValueError(f"upsample_nearest_backward: gy {gy.shape} not divisible by scale {(sh, sw)}")
     dx = np.zeros((N, C, Hs // sh, Ws // sw), gy.dtype)
     if dx.size:   # block sums: avg-pool forward with kernel = stride = scale, divisor 1
         _avgpool_fwd(np.ascontiguousarray(gy), dx, sh, sw, sh, sw, 0, 0, 1)
@@ -254,8 +203,7 @@ def _windows(xp, k, s, Ho, Wo):
 
 
 def max_pool2d_forward_reference(x, kernel, stride=None, padding=0):
-    _check_x(x, "max_pool2d")
-    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "max_pool2d")
+    k, s, p, (Ho, Wo) = A.pool2d_args("max_pool2d", x, kernel, stride, padding)
     N, C, H, W = x.shape
     xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
     y = np.full((N, C, Ho, Wo), -np.inf, x.dtype)
@@ -272,6 +220,7 @@ def max_pool2d_forward_reference(x, kernel, stride=None, padding=0):
 
 
 def max_pool2d_backward_reference(gy, argmax, input_shape):
+    input_shape = A.max_pool2d_backward_args(gy, argmax, input_shape)
     N, C, H, W = input_shape
     dx = np.zeros((N, C, H * W), gy.dtype)
     for n in range(N):
@@ -281,8 +230,7 @@ def max_pool2d_backward_reference(gy, argmax, input_shape):
 
 
 def avg_pool2d_forward_reference(x, kernel, stride=None, padding=0):
-    _check_x(x, "avg_pool2d")
-    k, s, p, Ho, Wo = _pool_geometry(x.shape, kernel, stride, padding, "avg_pool2d")
+    k, s, p, (Ho, Wo) = A.pool2d_args("avg_pool2d", x, kernel, stride, padding)
     xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
     y = np.zeros(x.shape[:2] + (Ho, Wo), x.dtype)
     for _, _, win in _windows(xp, k, s, Ho, Wo):
@@ -291,8 +239,8 @@ def avg_pool2d_forward_reference(x, kernel, stride=None, padding=0):
 
 
 def avg_pool2d_backward_reference(gy, input_shape, kernel, stride=None, padding=0):
-    k, s, p, Ho, Wo = _pool_geometry(tuple(input_shape), kernel, stride, padding, "avg_pool2d_backward")
-    N, C, H, W = input_shape
+    k, s, p, (N, C, H, W) = A.avg_pool2d_backward_args(gy, input_shape, kernel, stride, padding)
+    Ho, Wo = gy.shape[2:]
     dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), gy.dtype)
     g = gy / gy.dtype.type(k[0] * k[1])
     for a in range(k[0]):
@@ -302,11 +250,11 @@ def avg_pool2d_backward_reference(gy, input_shape, kernel, stride=None, padding=
 
 
 def upsample_nearest_forward_reference(x, scale):
-    sh, sw = _scale(scale, "upsample_nearest", x.shape)
+    sh, sw = A.upsample_args("upsample_nearest", x, scale)
     return x.repeat(sh, axis=2).repeat(sw, axis=3)
 
 
 def upsample_nearest_backward_reference(gy, scale):
-    sh, sw = _scale(scale, "upsample_nearest_backward", gy.shape)
+    sh, sw = A.upsample_backward_args(gy, scale)
     N, C, Hs, Ws = gy.shape
     return gy.reshape(N, C, Hs // sh, sh, Ws // sw, sw).sum(axis=(3, 5))

@@ -4,12 +4,14 @@ Weights as in PyTorch: Conv2d (out, in/groups, kh, kw); ConvTranspose2d
 (in, out/groups, kh, kw). Both initialize like PyTorch: weight from
 kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias
 from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with fan_in = weight.shape[1] kh kw.
+Constructors check their arguments with ``minigrad.kernels.conv_args``, the rules the ops apply.
 """
 import math
 
 import numpy as np
 
-from ..ops.conv import pair
+from ..kernels.conv_args import (check_groups, conv_params, integer, pair, pool_params, scale_pair,
+                                 transpose_params)
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -17,15 +19,15 @@ from .module import Module, Parameter
 
 class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                 bias, dtype, weight_shape):
+                 bias, dtype, transposed):
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: groups={groups} must divide in_channels="
-                             f"{in_channels} and out_channels={out_channels}")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = pair(kernel_size, "kernel_size"), pair(stride, "stride")
-        self.padding, self.dilation = pair(padding, "padding"), pair(dilation, "dilation")
-        self.groups = groups
+        self.in_channels = integer(in_channels, "in_channels", 0)
+        self.out_channels = integer(out_channels, "out_channels", 0)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding, self.dilation, self.groups = conv_params(stride, padding, dilation, groups)
+        check_groups(type(self).__name__, self.in_channels, self.out_channels, self.groups)
+        C, O, G = self.in_channels, self.out_channels, self.groups
+        weight_shape = (C, O // G) if transposed else (O, C // G)
         self.weight = Parameter(np.zeros(weight_shape + self.kernel_size), dtype=dtype)
         self.bias = Parameter(np.zeros(out_channels), dtype=dtype) if bias else None
         self.reset_parameters()
@@ -51,7 +53,7 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, dtype, (out_channels, in_channels // groups))
+                         bias, dtype, transposed=False)
 
     def forward(self, x):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -60,9 +62,9 @@ class Conv2d(_ConvNd):
 class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, dtype=np.float32):
-        self.output_padding = pair(output_padding, "output_padding")
+        self.output_padding = transpose_params(stride, padding, output_padding, dilation, groups)[2]
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, dtype, (in_channels, out_channels // groups))
+                         bias, dtype, transposed=True)
 
     def forward(self, x):
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
@@ -76,7 +78,9 @@ class ConvTranspose2d(_ConvNd):
 class MaxPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        pool_params(kernel_size, stride, padding)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
@@ -97,6 +101,7 @@ class Upsample(Module):
         super().__init__()
         if mode != "nearest":
             raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
+        scale_pair(scale_factor)
         self.scale_factor, self.mode = scale_factor, mode
 
     def forward(self, x):

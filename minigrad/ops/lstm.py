@@ -15,14 +15,8 @@ array (2, B, H), whose halves are dL/dh and dL/dc: h feeds the next matmul and t
 next step, and the engine has already added up what each use sent. The loops are in
 ``minigrad/kernels/lstm.py``; the derivation of the VJP is in docs/kernels.md.
 """
+from .. import kernels
 from ..function import Function, register
-
-
-def _kernels():
-    """The kernel package, looked up at call time so its backend switch applies."""
-    from .. import kernels
-
-    return kernels
 
 
 @register("lstm_cell")
@@ -44,12 +38,12 @@ class LSTMCell(Function):
         if gates.ndim != 2 or c_prev.ndim != 2 or gates.shape != (c_prev.shape[0], 4 * c_prev.shape[1]):
             raise ValueError(f"lstm_cell: expected gates (B, 4H) and c_prev (B, H), got {gates.shape} "
                              f"and {c_prev.shape}")
-        y, self.acts, self.tanh_c = _kernels().lstm_cell_forward(gates, c_prev)
+        y, self.acts, self.tanh_c = kernels.lstm_cell_forward(gates, c_prev)
         self.c_prev = c_prev
         return y
 
     def backward(self, grad):
-        d_gates, d_c_prev = _kernels().lstm_cell_backward(grad[0], grad[1], self.acts, self.tanh_c,
+        d_gates, d_c_prev = kernels.lstm_cell_backward(grad[0], grad[1], self.acts, self.tanh_c,
                                                           self.c_prev)
         need_gates, need_c = self.needs_input_grad
         return (d_gates if need_gates else None), (d_c_prev if need_c else None)
