@@ -90,6 +90,10 @@ class NumpyNamespace:
 
     matmul = staticmethod(matmul_arrays)
 
+    # ----- activation, loss, reduction and shape ops (add here) -----
+
+    # ----- kernel ops: convolution, pooling, LSTM (add here) -----
+
 
 class TensorNamespace:
     """Higher derivatives: every function is a registered op on Tensors, so it is recorded."""
@@ -147,6 +151,10 @@ class TensorNamespace:
         return ExpandDims.apply(x, axis=axis)
 
     matmul = staticmethod(MatMul.apply)
+
+    # ----- activation, loss, reduction and shape ops (add here) -----
+
+    # ----- kernel ops: convolution, pooling, LSTM (add here) -----
 
 
 NUMPY = NumpyNamespace()
