@@ -140,16 +140,19 @@ def current_lr(optimizer):
 
 
 # ----- the non-finite guard ---------------------------------------------------------------
-def check_finite(loss, named_parameters, epoch, batch):
-    """Raise TrainingDiverged if the loss or any gradient holds a NaN or an inf."""
-    where = f"epoch {epoch}, batch {batch}"
-    if loss is not None and not np.all(np.isfinite(loss.data)):
-        raise TrainingDiverged(f"{where}: the loss is {loss.item()}; training stopped "
+def check_loss_finite(loss, epoch, batch):
+    """Raise TrainingDiverged if the loss is a NaN or an inf."""
+    if not np.all(np.isfinite(loss.data)):
+        raise TrainingDiverged(f"epoch {epoch}, batch {batch}: the loss is {loss.item()}; training stopped "
                                "(try a lower --lr or gradient clipping)")
+
+
+def check_gradients_finite(named_parameters, epoch, batch):
+    """Raise TrainingDiverged naming the first parameter whose gradient holds a NaN or an inf."""
     for name, p in named_parameters:
         if p.grad is not None and not np.all(np.isfinite(p.grad.data)):
-            raise TrainingDiverged(f"{where}: the gradient of {name} is not finite; training stopped "
-                                   "(try a lower --lr or gradient clipping)")
+            raise TrainingDiverged(f"epoch {epoch}, batch {batch}: the gradient of {name} is not finite; "
+                                   "training stopped (try a lower --lr or gradient clipping)")
 
 
 def check_state_finite(checkpoint):
@@ -321,10 +324,10 @@ class Trainer:
         start = time.perf_counter()
         for batch, (x, labels) in enumerate(self.batches, start=1):
             loss, metrics = model.loss(mg.Tensor(x), labels)
-            check_finite(loss, (), epoch, batch)
+            check_loss_finite(loss, epoch, batch)
             optimizer.zero_grad()
             loss.backward()
-            check_finite(None, named_parameters, epoch, batch)
+            check_gradients_finite(named_parameters, epoch, batch)
             if self.settings.clip_grad_norm > 0:
                 clip_grad_norm_(parameters, self.settings.clip_grad_norm)
             optimizer.step()
@@ -350,6 +353,13 @@ class Trainer:
     def evaluate(self, images, labels):
         return evaluate_model(self.model, images, labels)
 
+    def figure_images(self, count=1000):
+        """(images, labels) to draw the run's figures with: the validation images, or the first
+        ``count`` training images when there is no validation set."""
+        if len(self.val_images):
+            return self.val_images, self.val_labels
+        return self.batches.images[:count], self.batches.labels[:count]
+
     # ----- the run folder -------------------------------------------------------------------------
     def checkpoint(self):
         """The current state as a Checkpoint."""
@@ -359,10 +369,9 @@ class Trainer:
             model_state=self.model.state_dict(),
             epoch=self.epoch,
             optimizer_state=self.optimizer.state_dict(),
-            scheduler_state=self.scheduler.state_dict() if self.scheduler is not None else None,
-            rng_state={"minigrad": mg.random.get_state(),
-                       # the data order is a function of these two (see data.Batches)
-                       "data_order": {"seed": self.batches.seed, "next_epoch": self.epoch}},
+            # the schedule and the data order are functions of the settings and the epoch,
+            # so restore() rebuilds them from those; only minigrad's random state is extra
+            rng_state={"minigrad": mg.random.get_state()},
             history=self.history,
             settings=asdict(self.settings),
         )

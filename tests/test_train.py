@@ -8,7 +8,8 @@ from autoencoders.checkpoint import load_checkpoint
 from autoencoders.models import ConfigError
 from autoencoders.train import (LAST, METRICS, ProgressBar, Trainer, TrainingDiverged, TrainSettings,
                                 check_state_finite,
-                                check_finite, load_training_data, read_metrics)
+                                check_gradients_finite, check_loss_finite, load_training_data,
+                                read_metrics)
 
 
 @pytest.fixture(scope="module")
@@ -187,10 +188,17 @@ def test_nan_guard_names_the_gradient():
     good = mg.tensor([1.0], requires_grad=True)
     bad = mg.tensor([1.0], requires_grad=True)
     good.grad, bad.grad = mg.tensor([0.5]), mg.tensor([np.inf])
-    loss = mg.tensor(2.0)
-    check_finite(loss, [("good", good)], 1, 1)
+    check_gradients_finite([("good", good)], 1, 1)
     with pytest.raises(TrainingDiverged, match=r"epoch 3, batch 7: the gradient of decoder.bias"):
-        check_finite(loss, [("good", good), ("decoder.bias", bad)], 3, 7)
+        check_gradients_finite([("good", good), ("decoder.bias", bad)], 3, 7)
+
+
+def test_nan_guard_names_the_loss():
+    import minigrad as mg
+
+    check_loss_finite(mg.tensor(2.0), 1, 1)
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 5: the loss is nan"):
+        check_loss_finite(mg.tensor(np.nan), 2, 5)
 
 
 @pytest.mark.parametrize("changes, message", [
