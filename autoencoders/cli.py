@@ -15,7 +15,6 @@ Errors a user can fix (an unknown model, a bad value, a missing file, a
 checkpoint of another model) end with a one-line message and exit code 2;
 a training run that diverges (NaN/inf) ends with exit code 1.
 """
-import argparse
 import contextlib
 import json
 import signal
@@ -26,8 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from . import figures
+from .apps import commands as app_commands
+from .arguments import (Parser, UsageError, add_data_source_arguments, bounded_int,
+                        checkpoint_dataset, data_source, key_value, non_negative_float,
+                        non_negative_int, positive_float, positive_int)
 from .checkpoint import CheckpointError, load_checkpoint, load_model
-from .data import DATASET_NAMES, DataError, load_dataset
+from .data import DATASET_NAMES, DataError, load_split, to_float
 from .models import MODELS, ConfigError, describe_models, get_model_class
 from .models.base import resolve_config
 from .run_folder import RunFolderError
@@ -38,64 +41,6 @@ PROG = "autoencoders"
 FIGURE_IMAGES = 10     # originals shown in a reconstructions figure
 CODE_IMAGES = 2000     # images encoded for the codes scatter
 MAX_SAMPLES = 10_000   # images one 'sample' draws (10,000 images are a 2,800 x 2,200 pixel PNG)
-
-
-class UsageError(Exception):
-    """An error the user can fix; reported in one line, exit code 2."""
-
-
-# ----- argument types: each rejects bad values with a one-line reason ---------------------
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-    return value
-
-
-def non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
-
-
-def positive_float(text):
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
-
-
-def non_negative_float(text):
-    value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
-
-
-def bounded_int(low, high):
-    """An argument type: an integer in [low, high]."""
-    def parse(text):
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, got {text}")
-        return value
-    parse.__name__ = "integer"  # argparse names the type in its 'invalid ... value' message
-    return parse
-
-
-def key_value(text):
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
-    return key.strip(), value
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line: 'autoencoders train: error: ...'."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 # ----- the parser -----------------------------------------------------------------------------
@@ -210,26 +155,8 @@ def build_parser():
     p.set_defaults(run=cmd_models)
 
     # the applications (generate, latent, denoise, anomaly, search, features, augment, report)
-    from .apps import commands as app_commands  # here, not at the top: it imports this module
     app_commands.add_subparsers(commands)
     return parser
-
-
-def add_data_source_arguments(p):
-    """--data-dir, --no-download and --mirror: where a dataset's files are, and where they may come from."""
-    p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="folder holding the IDX files of the dataset; it must exist (default: "
-                   "$MINIGRAD_DATA/<name> or ~/.cache/minigrad/<name>)")
-    p.add_argument("--no-download", action="store_true",
-                   help="never download: a missing data file is an error")
-    p.add_argument("--mirror", action="append", default=None, metavar="URL",
-                   help="download missing files from this base URL instead of the built-in mirrors "
-                   "(repeatable, tried in order; files are still checked against the known checksums)")
-
-
-def data_source(args):
-    """load_dataset's keyword arguments for where missing files may come from."""
-    return {"download": not args.no_download, "base_url": args.mirror}
 
 
 def add_checkpoint_arguments(p):
@@ -272,7 +199,7 @@ def cmd_train(args, log):
     if not args.quiet:
         s = trainer.settings
         log(f"training {s.model} {trainer.model.config} on {s.dataset} "
-            f"({len(trainer.batches.images)} train / {len(trainer.val_images)} validation images), "
+            f"({len(trainer.train_images)} train / {len(trainer.val_images)} validation images), "
             f"epochs {trainer.epoch + 1}..{s.epochs}, {s.optimizer} lr {s.lr}, seed {s.seed} -> {out_dir}")
     try:
         with sigterm_as_interrupt():
@@ -286,8 +213,7 @@ def cmd_train(args, log):
                          f"{saved_state(out_dir)}") from None
     if not args.no_figures:
         # figures show validation images, or training images when there is no validation set
-        shown = ((trainer.val_images, trainer.val_labels) if len(trainer.val_images)
-                 else (trainer.batches.images[:1000], trainer.batches.labels[:1000]))
+        shown = trainer.figure_images()
         try:
             paths = write_run_figures(trainer.model, trainer.history, *shown, out_dir,
                                       seed=trainer.settings.seed)
@@ -374,8 +300,6 @@ def sample_labels(model, n, label=None):
 
 def images_as_input(images, flat):
     """uint8 (N, 28, 28) images as the float32 batch a model takes."""
-    from .data import to_float
-
     return to_float(np.asarray(images), flatten=flat)
 
 
@@ -385,24 +309,15 @@ def load_for_command(args):
     return load_model(args.checkpoint, model_name=getattr(args, "model", None))
 
 
-def load_split(checkpoint, split, dataset=None, data_dir=None, limit=0, **source):
-    """(name, images, labels) of a dataset split; by default the checkpoint's dataset.
-    source: load_dataset's download and base_url (see data_source)."""
-    name = dataset or checkpoint.settings.get("dataset", "mnist-5k")
-    if data_dir is None and dataset is None:
-        data_dir = checkpoint.settings.get("data_dir")
-    images, labels = load_dataset(name, data_dir=data_dir, split=split, **source)
-    if limit:
-        images, labels = images[:limit], labels[:limit]
-    if len(images) == 0:
-        raise UsageError(f"{name} {split} has no images")
-    return name, images, labels
+def checkpoint_split(args, checkpoint, split, limit, dataset=None):
+    """(name, images, labels) of the split a checkpoint command reads (see checkpoint_dataset)."""
+    name, data_dir = checkpoint_dataset(checkpoint, dataset, args.data_dir)
+    return (name, *load_split(name, split, data_dir, limit, **data_source(args)))
 
 
 def cmd_evaluate(args, log):
     model, checkpoint = load_for_command(args)
-    name, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.limit,
-                                      **data_source(args))
+    name, images, labels = checkpoint_split(args, checkpoint, args.split, args.limit, args.dataset)
     metrics = evaluate_model(model, images, labels, batch_size=args.batch_size)
     result = {"checkpoint": str(args.checkpoint), "model": model.name, "epoch": checkpoint.epoch,
               "dataset": name, "split": args.split, "images": len(images), **metrics}
@@ -415,8 +330,7 @@ def cmd_evaluate(args, log):
 
 def cmd_reconstruct(args, log):
     model, checkpoint = load_for_command(args)
-    _, images, labels = load_split(checkpoint, args.split, args.dataset, args.data_dir, args.n,
-                                   **data_source(args))
+    _, images, labels = checkpoint_split(args, checkpoint, args.split, args.n, args.dataset)
     x = images_as_input(images, model.input_kind == "flat")
     out = args.out or Path(args.checkpoint).parent / "reconstructions.png"
     log(str(figures.plot_reconstructions(x, model.reconstruct(x, labels), out,
@@ -457,8 +371,7 @@ def cmd_plot(args, log):
     paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
     if checkpoint_path is not None:
         model, checkpoint = load_model(checkpoint_path)
-        _, images, labels = load_split(checkpoint, "test", data_dir=args.data_dir, limit=CODE_IMAGES,
-                                       **data_source(args))
+        _, images, labels = checkpoint_split(args, checkpoint, "test", CODE_IMAGES)
         x = images_as_input(images, model.input_kind == "flat")
         paths.append(figures.plot_codes(model.embed(x, labels), labels, out_dir / "codes.png"))
     for path in paths:

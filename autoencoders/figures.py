@@ -1,4 +1,4 @@
-"""Figures as PNG files: loss curves, image grids, a scatter of the codes.
+"""Figures as PNG files: loss curves, image grids, a scatter of the codes, AUROC bars.
 
 Every function takes numpy arrays and an output path, writes one PNG and
 returns the path, so any code (the trainer, the command line, a notebook) can
@@ -32,11 +32,14 @@ def as_images(x, side=28):
     raise ValueError(f"cannot show images of shape {x.shape}")
 
 
-def _save(fig, path):
+def save(fig, path):
+    """Write a matplotlib Figure to ``path`` as a PNG (making its folder); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, format="png")
     return path
+
+
 
 
 def image_grid(images, ncols):
@@ -65,7 +68,7 @@ def plot_images(images, path, ncols=8, title=None):
     fig = Figure(figsize=(max(2.0, grid.shape[1] * scale), max(2.0, grid.shape[0] * scale + 0.4)))
     _show_grid(fig.add_subplot(1, 1, 1), grid, title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def plot_reconstructions(originals, reconstructions, path, title=None):
@@ -82,7 +85,7 @@ def plot_reconstructions(originals, reconstructions, path, title=None):
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="loss"):
@@ -100,7 +103,7 @@ def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="l
     if len(epochs) <= 20:
         ax.set_xticks(list(epochs))
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def pca_2d(codes):
@@ -144,4 +147,23 @@ def plot_codes(codes, labels, path, title=None):
         ax.set_ylabel("code 2")
     ax.set_title(title or (f"codes ({width}-D, PCA to 2-D)" if width > 2 else "codes"))
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
+
+
+def plot_auroc_per_class(auroc_by_method, classes, path):
+    """Grouped bars: for each class (the normal digit of an anomaly detector), one bar per
+    method with its AUROC. auroc_by_method: {method: [AUROC per class]}."""
+    fig = Figure(figsize=(8, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    width = 0.8 / len(auroc_by_method)
+    for i, (method, values) in enumerate(auroc_by_method.items()):
+        ax.bar(np.arange(len(classes)) + i * width, values, width, label=method)
+    ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2)
+    ax.set_xticklabels([str(c) for c in classes])
+    ax.set_xlabel("normal digit")
+    ax.set_ylabel("AUROC")
+    ax.set_ylim(0.5, 1.0)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return save(fig, path)

@@ -288,7 +288,7 @@ class Trainer:
 
     def _fit(self):
         self.rewrite_metrics()  # the checkpoint's history is the truth; drop lines after it
-        if self.epoch == 0 and hasattr(self.model, "prepare"):  # e.g. greedy layer-wise pretraining
+        if self.epoch == 0:  # a new run: e.g. greedy layer-wise pretraining (Autoencoder.prepare)
             self.model.prepare(self.batches.images, log=None if self.quiet else self.log)
         for epoch in range(self.epoch + 1, self.settings.epochs + 1):
             start = time.perf_counter()
@@ -352,6 +352,11 @@ class Trainer:
 
     def evaluate(self, images, labels):
         return evaluate_model(self.model, images, labels)
+
+    @property
+    def train_images(self):
+        """The images trained on (uint8, shuffled anew each epoch by ``batches``)."""
+        return self.batches.images
 
     def figure_images(self, count=1000):
         """(images, labels) to draw the run's figures with: the validation images, or the first

@@ -179,7 +179,7 @@ def extra_figures(exp, result, data_args, fig_dir):
         ax.set_ylabel("code units")
         ax.legend()
         result["mean_activation"] = float(codes.mean())
-        paths.append(figures._save(fig, fig_dir / f"{exp.name}_mean_activation.png"))
+        paths.append(figures.save(fig, fig_dir / f"{exp.name}_mean_activation.png"))
     if "denoise" in exp.extra:
         from autoencoders.models.denoising import corrupt
 

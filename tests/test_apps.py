@@ -50,6 +50,25 @@ def test_manifold_needs_a_2d_vae():
         latent.manifold(tiny("dense", hidden=8, code=2))
 
 
+def test_interpolation_pairs_join_a_digit_to_the_next_or_to_itself():
+    labels = np.array([1, 0, 2, 1, 0, 2])
+    assert latent.interpolation_pairs(tiny("dense", hidden=8, code=2), labels) == [(1, 0), (0, 2), (2, 1)]
+    assert latent.interpolation_pairs(tiny("cvae", hidden=8, latent=2), labels) == [(1, 4), (0, 3), (2, 5)]
+
+
+def test_run_returns_numbers_and_pictures_and_writes_nothing(rng, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    images = (rng.random((30, 28, 28)) * 255).astype(np.uint8)
+    labels = np.arange(30) % 3
+    result = latent.run(tiny("vae", hidden=8, latent=2), images, labels, steps=3, grid=2)
+    assert list(tmp_path.iterdir()) == []
+    assert set(result.numbers) == {"model", "code_width", "agreement_at_10"}
+    assert list(result.pictures) == ["latent_scatter", "manifold", "interpolation"]
+    assert result.pictures["interpolation"].images.shape == (3 * 3, 784)
+    path = result.pictures["manifold"].save(tmp_path / "m.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_latent_grid_is_even_in_probability():
     values = latent.latent_grid_values(3, 0.05, 0.95)
     np.testing.assert_allclose(values, [-1.6448536, 0.0, 1.6448536], atol=1e-6)

@@ -220,3 +220,14 @@ def test_real_mnist():
         assert data.images.dtype == np.uint8
         assert data.labels.min() == 0 and data.labels.max() == 9
         assert len(np.unique(data.labels)) == 10
+
+
+def test_load_split_refuses_an_empty_split(tmp_path):
+    from autoencoders.data import DataError, load_split, write_idx
+
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros((0,), np.uint8))
+    with pytest.raises(DataError, match="mnist test has no images"):
+        load_split("mnist", "test", data_dir=tmp_path, download=False)
+    images, labels = load_split("mnist-5k", "test", limit=7)
+    assert images.shape == (7, 28, 28) and labels.shape == (7,)

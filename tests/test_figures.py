@@ -45,9 +45,18 @@ def test_reconstructions_samples_loss_and_codes_are_pngs(tmp_path):
         figures.plot_codes(rng.normal(size=(50, 8)), rng.integers(0, 10, 50), tmp_path / "c8.png"),
         figures.plot_codes(rng.normal(size=(50, 2)), None, tmp_path / "c2.png"),
         figures.plot_codes(rng.normal(size=(50, 1)), rng.integers(0, 3, 50), tmp_path / "c1.png"),
+        figures.plot_auroc_per_class({"a": [0.9, 0.7], "b": [0.8, 0.95]}, (3, 7), tmp_path / "auroc.png"),
     ]
     for path in paths:
         assert path.exists() and is_png(path), path
+
+
+def test_save_writes_any_figure_and_makes_its_folder(tmp_path):
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot(1, 1, 1).plot([0, 1], [1, 0])
+    path = figures.save(fig, tmp_path / "new" / "line.png")
+    assert path == tmp_path / "new" / "line.png" and is_png(path)
 
 
 def test_reconstructions_must_match_originals(tmp_path):

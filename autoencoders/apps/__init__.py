@@ -1,8 +1,12 @@
 """What people use autoencoders for, one module per application.
 
-Each module holds functions that take a trained model and numpy images and
-return numbers or images; the command line (``commands.py``) and the report
-(``report.py``) are thin layers over them.
+Each application module holds functions that take a trained model and numpy
+images and return numbers or images, and one ``run`` that does the whole
+application and returns an AppResult (its numbers and pictures, nothing written).
+The command line (``commands.py``) and the report (``report.py``) call the same
+``run``: the commands print the numbers and save the pictures, the report turns
+the results of several models into tables. Arrows point down:
+commands -> report -> the application modules -> train.
 
     generate   new digits from a VAE's prior; one row per digit from a CVAE
     latent     the codes in 2-D, a VAE's decoded 2-D manifold, interpolations
@@ -13,6 +17,8 @@ return numbers or images; the command line (``commands.py``) and the report
     augment    100 labels + images from a conditional VAE vs the 100 alone
     classifier the softmax-regression probe used by features and augment
     common     batched encode / decode / reconstruct in numpy
+    result     AppResult, and the pictures it holds (Grid, Scatter)
+    commands   the applications' command-line commands
     report     everything above end to end, written to docs/applications-results.md
 
 The metrics (AUROC, PSNR, precision@k) are in autoencoders/metrics.py.

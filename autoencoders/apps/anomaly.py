@@ -13,6 +13,8 @@ and each score is summarized by its AUROC (autoencoders.metrics.auroc: 1 = every
 anomaly scores above every normal image, 0.5 = chance). The baseline in the
 same run: PCA with the same number of components, fit on the same images of
 digit c, scored by its own reconstruction error.
+
+``run`` does all of it for one kind of model.
 """
 import time
 
@@ -27,6 +29,7 @@ from ..models import evaluating
 from ..pca import PCA
 from ..train import TrainSettings, Trainer
 from .common import model_input, pixels, reconstruct
+from .result import AppResult
 
 DIGITS = tuple(range(10))
 
@@ -55,11 +58,11 @@ def negative_elbo(model, images, labels=None, samples=10, seed=0, batch_size=500
         for start in range(0, len(x_all), batch_size):
             x = mg.tensor(x_all[start:start + batch_size])
             y = None if labels is None else np.asarray(labels)[start:start + batch_size]
-            mu, logvar = model.encode(x, y) if model.needs_labels else model.encode(x)
+            mu, logvar = model.encode(x, y)
             recon = 0.0
             for _ in range(samples):
                 z = model.reparameterize(mu, logvar)
-                logits = model.decode(z, y) if model.needs_labels else model.decode(z)
+                logits = model.decode(z, y)
                 recon = recon + model.recon_nll(logits, x).data.astype(np.float64)
             kl = F.gaussian_kl_divergence(mu, logvar, reduction="none").data
             out.append(recon / samples + kl)
@@ -130,3 +133,15 @@ def one_class_auroc(train_images, train_labels, test_images, test_labels, model_
             log(f"anomaly: normal class {c}: {shown} ({seconds:.1f} s training)")
     result["mean"] = {m: float(np.mean(v)) for m, v in result["auroc"].items()}
     return result
+
+
+def run(train_images, train_labels, test_images, test_labels, model_name="dense", model_config=None,
+        epochs=10, out_dir="runs/anomaly", classes=DIGITS, pca_components=None, seed=0, log=None):
+    """one_class_auroc for ``model_name``: a run folder out_dir/class-<c> per normal class c.
+
+    numbers: model, classes, auroc {method: [per class]}, mean, seconds, pca_components;
+    no pictures."""
+    result = one_class_auroc(train_images, train_labels, test_images, test_labels, model_name,
+                             model_config, epochs, out_dir, classes=classes,
+                             pca_components=pca_components, seed=seed, log=log)
+    return AppResult({"model": model_name, **result})

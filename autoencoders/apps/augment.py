@@ -15,12 +15,15 @@ and both are scored on the test set. Repeated for a few seeds (different 100s).
 Every image the CVAE draws comes from those 100 digits, so augmentation adds
 no information about digits; it can only help by adding variations (of slant,
 thickness) that a linear classifier would not find by itself.
+
+``run`` does all of it.
 """
 import numpy as np
 
 from ..train import TrainSettings, Trainer
 from .classifier import train_and_score
 from .common import balanced_subset, pixels
+from .result import AppResult, Grid
 
 CVAE_CONFIG = {"hidden": 256, "latent": 8}
 
@@ -47,16 +50,21 @@ def generated_set(cvae, per_class, seed=0, classes=10):
     return pixels(images), labels
 
 
-def augment_experiment(train_images, train_labels, test_images, test_labels, labelled=100,
-                       per_class=100, epochs=10, out_dir="runs/augment", seeds=(0,),
-                       cvae_config=None, log=None, classifier=None):
-    """{'seeds', 'baseline': [acc per seed], 'augmented': [acc per seed], 'labelled',
-    'generated'}; also returns the last seed's generated images under 'samples'."""
+def run(train_images, train_labels, test_images, test_labels, labelled=100, per_class=100,
+        epochs=10, out_dir="runs/augment", seeds=(0,), cvae_config=None, log=None, classifier=None):
+    """For each seed: a CVAE trained on ``labelled`` training digits (run folder
+    out_dir/seed-<seed>), then the classifier's test accuracy on those digits alone and with
+    10 * per_class generated ones. classifier: SoftmaxRegression options (epochs, lr, ...).
+
+    numbers: seeds, baseline [accuracy per seed], augmented [accuracy per seed], labelled,
+    generated; pictures: augment_samples (about 10 generated images per digit, last seed)."""
+    if not seeds:
+        raise ValueError("augment needs at least one seed")
     train_labels = np.asarray(train_labels)
-    result = {"seeds": list(seeds), "baseline": [], "augmented": [], "labelled": labelled,
-              "generated": 10 * per_class}
+    numbers = {"seeds": list(seeds), "baseline": [], "augmented": [], "labelled": labelled,
+               "generated": 10 * per_class}
     test_x = pixels(test_images)
-    classifier_options = dict(classifier or {})   # SoftmaxRegression options (epochs, lr, ...)
+    classifier_options = dict(classifier or {})
     for seed in seeds:
         index = balanced_subset(train_labels, labelled // 10, seed)
         x, y = train_images[index], train_labels[index]
@@ -65,10 +73,11 @@ def augment_experiment(train_images, train_labels, test_images, test_labels, lab
         base = train_and_score(pixels(x), y, test_x, test_labels, seed=seed, **classifier_options)
         aug = train_and_score(np.concatenate([pixels(x), gen_x]), np.concatenate([y, gen_y]),
                               test_x, test_labels, seed=seed, **classifier_options)
-        result["baseline"].append(base)
-        result["augmented"].append(aug)
-        result["samples"] = gen_x[::max(1, per_class // 10)][:100]   # ~10 per digit for a figure
+        numbers["baseline"].append(base)
+        numbers["augmented"].append(aug)
+        samples = gen_x[::max(1, per_class // 10)][:100]
         if log:
             log(f"augment: seed {seed}: {len(index)} real -> {base:.3f}; + {len(gen_y)} generated "
                 f"-> {aug:.3f}")
-    return result
+    picture = Grid(samples, 10, f"CVAE trained on {labelled} digits: generated training images")
+    return AppResult(numbers, {"augment_samples": picture})

@@ -9,24 +9,21 @@
     augment   --epochs N                 trains a CVAE on 100 labels; accuracy with and without its images
     report    --data-dir DIR | --fast | --smoke    all of the above into docs/applications-results.md
 
-``add_subparsers`` puts them into the parser of autoencoders/cli.py. Each
-command prints its numbers as one JSON document on stdout and the paths of
-its figures on stderr; errors a user can fix end in cli.UsageError (one line,
+``add_subparsers`` puts them into the parser of autoencoders/cli.py. Each command
+reads its arguments and data, calls its application's ``run`` (an AppResult), saves
+the pictures as ``<name>.png`` (paths on stderr) and prints the numbers as one JSON
+document on stdout; errors a user can fix end in arguments.UsageError (one line,
 exit code 2).
 """
 import functools
 import json
 from pathlib import Path
 
-import numpy as np
-
-from .. import figures
-from ..cli import UsageError, key_value, load_split, non_negative_int, positive_int
+from ..arguments import UsageError, checkpoint_dataset, key_value, non_negative_int, positive_int
 from ..checkpoint import load_model
-from ..data import DATASET_NAMES, load_dataset
+from ..data import DATASET_NAMES, load_split
 from ..models import MODELS
-from . import anomaly, augment, denoise, features, generate, latent, search
-from .common import pixels
+from . import anomaly, augment, denoise, features, generate, latent, report, search
 
 
 def app_errors(run):
@@ -119,7 +116,6 @@ def add_subparsers(commands):
     classifier_args(p)
     p.set_defaults(run=app_errors(cmd_augment))
 
-    from . import report
     report.add_subparser(commands)
 
 
@@ -173,17 +169,15 @@ def common_args(p):
 def load(args):
     """(model, train images, train labels, test images, test labels) of a checkpoint command."""
     model, checkpoint = load_model(args.checkpoint)
-    _, train_x, train_y = load_split(checkpoint, "train", args.dataset, args.data_dir, args.limit)
-    _, test_x, test_y = load_split(checkpoint, "test", args.dataset, args.data_dir, args.limit)
-    return model, train_x, train_y, test_x, test_y
+    name, data_dir = checkpoint_dataset(checkpoint, args.dataset, args.data_dir)
+    return (model, *load_split(name, "train", data_dir, args.limit),
+            *load_split(name, "test", data_dir, args.limit))
 
 
 def load_data(args):
-    train_x, train_y = load_dataset(args.dataset, data_dir=args.data_dir, split="train")
-    test_x, test_y = load_dataset(args.dataset, data_dir=args.data_dir, split="test")
-    if args.limit:
-        train_x, train_y, test_x, test_y = (a[:args.limit] for a in (train_x, train_y, test_x, test_y))
-    return train_x, train_y, test_x, test_y
+    """(train images, train labels, test images, test labels) of a command that trains."""
+    return (*load_split(args.dataset, "train", args.data_dir, args.limit),
+            *load_split(args.dataset, "test", args.data_dir, args.limit))
 
 
 def out_dir(args, app):
@@ -200,10 +194,11 @@ def unconditional(model, app):
                          "the label to encode; use an unconditional checkpoint (dense, deep, vae, ...)")
 
 
-def emit(result, paths, log):
-    for path in paths:
-        log(str(path))
-    print(json.dumps(result, default=float))
+def emit(result, out, log):
+    """Save an AppResult's pictures as out/<name>.png (paths on stderr), print its numbers as JSON."""
+    for name, picture in result.pictures.items():
+        log(str(picture.save(out / f"{name}.png")))
+    print(json.dumps(result.numbers, default=float))
     return 0
 
 
@@ -214,111 +209,46 @@ def cmd_generate(args, log):
         generative = [name for name, cls in MODELS.items() if cls.can_sample]
         raise UsageError(f"model {model.name!r} is not generative, it has no prior to sample from; "
                          f"use a checkpoint of: {', '.join(generative)}")
-    out = out_dir(args, "generate")
-    paths = [figures.plot_images(generate.prior_samples(model, args.n, args.seed), out / "samples.png",
-                                 ncols=10 if model.needs_labels else 8,
-                                 title=f"{model.name}: samples from the prior")]
-    if model.needs_labels:
-        paths.append(figures.plot_images(generate.class_grid(model, args.per_class, args.seed),
-                                         out / "class_grid.png", ncols=args.per_class,
-                                         title=f"{model.name}: one row per digit"))
-    test_x, test_y = test_x[:1000], test_y[:1000]
-    nll = generate.model_nll(model, test_x, test_y if model.needs_labels else None, k=args.k)
-    result = {"model": model.name, "test_images": len(test_x), "k": args.k,
-              "model_nll": float(nll.mean()),
-              "independent_pixels_nll": float(generate.independent_pixels_nll(train_x, test_x).mean())}
-    return emit(result, paths, log)
-
-
-def interpolation_pairs(model, labels, count=6):
-    """Index pairs to interpolate between: a digit and the next one (the same digit twice for
-    conditional models, whose code leaves the digit out)."""
-    labels = np.asarray(labels)
-    firsts = {d: np.flatnonzero(labels == d) for d in np.unique(labels)}
-    pairs = []
-    for d in sorted(firsts)[:count]:
-        if model.needs_labels and len(firsts[d]) > 1:
-            pairs.append((firsts[d][0], firsts[d][1]))
-        elif not model.needs_labels:
-            nxt = sorted(firsts)[(sorted(firsts).index(d) + 1) % len(firsts)]
-            pairs.append((firsts[d][0], firsts[nxt][0]))
-    return pairs
+    result = generate.run(model, train_x, test_x, test_y, n=args.n, per_class=args.per_class, k=args.k,
+                          seed=args.seed)
+    return emit(result, out_dir(args, "generate"), log)
 
 
 def cmd_latent(args, log):
-    model, train_x, train_y, test_x, test_y = load(args)
-    out = out_dir(args, "latent")
-    shown_x, shown_y = test_x[:2000], test_y[:2000]
-    labels = shown_y if model.needs_labels else None
-    points = latent.project_2d(latent.embed(model, shown_x, labels))
-    width = latent.embed(model, shown_x[:1], None if labels is None else labels[:1]).shape[1]
-    paths = [figures.plot_codes(points, shown_y, out / "latent_scatter.png",
-                                title=f"{model.name}: test codes ({width}-D"
-                                + (", PCA to 2-D)" if width > 2 else ")"))]
-    if model.can_sample and model.config.get("latent") == 2 and not model.needs_labels:
-        paths.append(figures.plot_images(latent.manifold(model, args.grid), out / "manifold.png",
-                                         ncols=args.grid, title=f"{model.name}: decoded 2-D latent grid"))
-    pairs = interpolation_pairs(model, test_y)
-    paths.append(figures.plot_images(latent.interpolation_rows(model, test_x, test_y, pairs, args.steps),
-                                     out / "interpolation.png", ncols=args.steps,
-                                     title=f"{model.name}: straight lines between codes"))
-    pixels_2d = latent.project_2d(pixels(shown_x))
-    result = {"model": model.name, "code_width": int(width),
-              "agreement_at_10": {f"{model.name} code in 2-D": latent.neighbourhood_agreement(points, shown_y),
-                                  "PCA-2 of pixels": latent.neighbourhood_agreement(pixels_2d, shown_y)}}
-    return emit(result, paths, log)
+    model, _, _, test_x, test_y = load(args)
+    result = latent.run(model, test_x, test_y, steps=args.steps, grid=args.grid)
+    return emit(result, out_dir(args, "latent"), log)
 
 
 def cmd_denoise(args, log):
     model, train_x, _, test_x, _ = load(args)
     unconditional(model, "denoise")
-    out = out_dir(args, "denoise")
-    test_x = test_x[:2000]
-    from ..pca import PCA
-    from .common import code_width
-    pca = PCA(code_width(model, test_x)).fit(pixels(train_x))
-    rows = denoise.denoise_table(model, train_x, test_x, seed=args.seed, pca=pca)
-    paths = []
-    for kind, levels in denoise.NOISES.items():
-        level = levels[len(levels) // 2]
-        paths.append(figures.plot_images(denoise.denoise_rows(model, test_x, kind, level, 10, args.seed, pca),
-                                         out / f"denoise_{kind}.png", ncols=10,
-                                         title=f"{kind} {level}: noisy / {model.name} / PCA / clean"))
-    return emit({"model": model.name, "pca_components": pca.n_components, "psnr": rows}, paths, log)
+    return emit(denoise.run(model, train_x, test_x, seed=args.seed), out_dir(args, "denoise"), log)
 
 
 def cmd_anomaly(args, log):
-    train_x, train_y, test_x, test_y = load_data(args)
-    result = anomaly.one_class_auroc(train_x, train_y, test_x, test_y, args.model, dict(args.options),
-                                     args.epochs, args.runs, classes=args.classes,
-                                     pca_components=args.pca_components, seed=args.seed, log=log)
-    return emit({"model": args.model, **result}, [], log)
+    result = anomaly.run(*load_data(args), args.model, dict(args.options), args.epochs, args.runs,
+                         classes=args.classes, pca_components=args.pca_components, seed=args.seed,
+                         log=log)
+    return emit(result, out_dir(args, "anomaly"), log)
 
 
 def cmd_search(args, log):
     model, train_x, train_y, test_x, test_y = load(args)
     unconditional(model, "search")
-    out = out_dir(args, "search")
-    result = search.search_table(model, train_x, train_y, test_x, test_y)
-    path = figures.plot_images(search.query_rows(model, train_x, test_x), out / "search.png", ncols=10,
-                               title=f"{model.name}: query, then its 9 nearest training images")
-    return emit({"model": model.name, **result}, [path], log)
+    return emit(search.run(model, train_x, train_y, test_x, test_y), out_dir(args, "search"), log)
 
 
 def cmd_features(args, log):
     model, train_x, train_y, test_x, test_y = load(args)
     unconditional(model, "features")
-    result = features.feature_table(model, train_x, train_y, test_x, test_y, args.counts, args.seed,
-                                    classifier=classifier_options(args))
-    return emit({"model": model.name, **result}, [], log)
+    result = features.run(model, train_x, train_y, test_x, test_y, args.counts, args.seed,
+                          classifier=classifier_options(args))
+    return emit(result, out_dir(args, "features"), log)
 
 
 def cmd_augment(args, log):
-    train_x, train_y, test_x, test_y = load_data(args)
-    result = augment.augment_experiment(train_x, train_y, test_x, test_y, per_class=args.per_class,
-                                        epochs=args.epochs, out_dir=args.runs, seeds=args.seeds, log=log,
-                                        classifier=classifier_options(args))
-    samples = result.pop("samples")
-    path = figures.plot_images(samples, out_dir(args, "augment") / "augment_samples.png", ncols=10,
-                               title="CVAE trained on 100 digits: generated training images")
-    return emit(result, [path], log)
+    result = augment.run(*load_data(args), per_class=args.per_class, epochs=args.epochs,
+                         out_dir=args.runs, seeds=args.seeds, log=log,
+                         classifier=classifier_options(args))
+    return emit(result, out_dir(args, "augment"), log)

@@ -12,7 +12,6 @@ import minigrad as mg
 
 from ..data import to_float
 from ..models import evaluating
-from ..models.base import _sigmoid
 from ..pca import PCA
 
 BATCH = 512
@@ -63,8 +62,7 @@ def decode(model, codes, labels=None):
     if model.needs_labels and labels is None:
         raise ValueError(f"model {model.name!r} is conditional: pass the labels to decode with")
     with evaluating(model):
-        out = (model.decode(z, labels) if model.needs_labels else model.decode(z)).data
-    out = _sigmoid(out) if model.output_is_logits else np.clip(out, 0.0, 1.0)
+        out = model.to_pixels(model.decode(z, labels))
     return out.reshape(len(out), -1)
 
 

@@ -15,6 +15,8 @@ projected onto the k principal components of the *clean* training images and
 back (k = the autoencoder's code width), clipped to [0, 1]. PCA is the best
 linear autoencoder, so the gap between the two is what the nonlinearity (and,
 for a denoising autoencoder, training on noise) buys.
+
+``run`` does all of it for one model.
 """
 import numpy as np
 
@@ -22,8 +24,11 @@ from ..metrics import psnr
 from ..models.denoising import corrupt
 from ..pca import PCA
 from .common import code_width, pixels, reconstruct
+from .result import AppResult, Grid
 
 NOISES = {"gaussian": (0.1, 0.3, 0.5), "masking": (0.25, 0.5, 0.75)}
+TEST_IMAGES = 2000   # test images the PSNRs are measured on
+SHOWN = 10           # images in each picture
 
 
 def add_noise(images, kind, level, seed=0):
@@ -63,3 +68,21 @@ def denoise_rows(model, test_images, kind, level, n=10, seed=0, pca=None):
         rows.append(pca_denoise(pca, noisy))
     rows.append(clean)
     return np.concatenate(rows)
+
+
+def run(model, train_images, test_images, seed=0, test_limit=TEST_IMAGES):
+    """denoise_table on the first ``test_limit`` test images, with the PCA baseline fit on the
+    clean training images at the model's code width, and one picture per noise at its middle
+    level (rows: noisy, the model's output, PCA's output, clean; SHOWN images each).
+
+    numbers: model, pca_components, psnr (denoise_table's rows); pictures: denoise_<noise>."""
+    test_images = test_images[:test_limit]
+    pca = PCA(code_width(model, test_images)).fit(pixels(train_images))
+    rows = denoise_table(model, train_images, test_images, seed=seed, pca=pca)
+    pictures = {}
+    for kind, levels in NOISES.items():
+        level = levels[len(levels) // 2]
+        pictures[f"denoise_{kind}"] = Grid(denoise_rows(model, test_images, kind, level, SHOWN, seed, pca),
+                                           SHOWN, f"{kind} {level}: noisy / {model.name} / PCA / clean")
+    return AppResult({"model": model.name, "pca_components": pca.n_components, "psnr": rows},
+                     pictures)

@@ -7,11 +7,14 @@ of the labelled training images (the same number of each digit) and scored on
 the test images. The same classifier, same labelled subset, is also fit on
 the raw pixels and on PCA codes of the same width (PCA fit on all training
 images, also without labels): the baselines of the same run.
+
+``run`` does all of it for one model.
 """
 import numpy as np
 
 from .classifier import train_and_score
 from .common import balanced_subset, code_pca_pixel_spaces
+from .result import AppResult
 
 LABEL_COUNTS = (100, 1000, None)   # None: all training labels
 
@@ -49,3 +52,13 @@ def feature_table(model, train_images, train_labels, test_images, test_labels,
             accuracy[name].append(train_and_score(train_f[index], train_labels[index], test_f,
                                                   test_labels, seed=seed, **classifier_options))
     return {"counts": used, "accuracy": accuracy}
+
+
+def run(model, train_images, train_labels, test_images, test_labels, counts=LABEL_COUNTS, seed=0,
+        classifier=None):
+    """feature_table for the model's codes, PCA codes of the same width and pixels.
+
+    numbers: model, counts [labels used], accuracy {space: [per count]}; no pictures."""
+    table = feature_table(model, train_images, train_labels, test_images, test_labels, counts, seed,
+                          classifier)
+    return AppResult({"model": model.name, **table})

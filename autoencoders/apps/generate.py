@@ -14,12 +14,16 @@ training images),
 For a VAE, -log p(x) is estimated with ``log_likelihood(x, k)`` (importance
 sampling with k draws; an upper bound on -log p(x) that tightens with k).
 Lower is better. For a CVAE the same is -log p(x | y), conditioned on the label.
+
+``run`` does all of it for one model.
 """
 import numpy as np
 
 from .common import model_input, pixels
+from .result import AppResult, Grid
 
 DIGITS = 10
+NLL_IMAGES = 1000   # test images whose -log p(x) is estimated
 
 
 class NotGenerative(ValueError):
@@ -66,6 +70,25 @@ def model_nll(model, images, labels=None, k=50, batch_size=100):
     parts = []
     for start in range(0, len(x), batch_size):
         y = None if labels is None else np.asarray(labels)[start:start + batch_size]
-        kwargs = {"labels": y} if model.needs_labels else {}
-        parts.append(-model.log_likelihood(x[start:start + batch_size], k=k, **kwargs))
+        parts.append(-model.log_likelihood(x[start:start + batch_size], k=k, labels=y))
     return np.concatenate(parts)
+
+
+def run(model, train_images, test_images, test_labels, n=64, per_class=10, k=50, seed=0,
+        nll_images=NLL_IMAGES):
+    """n samples from the prior (and, for a conditional model, a grid of per_class samples of
+    each digit), and -log p(x) of the first ``nll_images`` test images by importance sampling
+    with k draws, next to independent pixels fit on the training images.
+
+    numbers: model, test_images, k, model_nll, independent_pixels_nll (means, nats/image);
+    pictures: samples [, class_grid]."""
+    pictures = {"samples": Grid(prior_samples(model, n, seed), 10 if model.needs_labels else 8,
+                                f"{model.name}: samples from the prior")}
+    if model.needs_labels:
+        pictures["class_grid"] = Grid(class_grid(model, per_class, seed), per_class,
+                                      f"{model.name}: one row per digit")
+    x, y = test_images[:nll_images], test_labels[:nll_images]
+    nll = model_nll(model, x, y, k=k)
+    numbers = {"model": model.name, "test_images": len(x), "k": k, "model_nll": float(nll.mean()),
+               "independent_pixels_nll": float(independent_pixels_nll(train_images, x).mean())}
+    return AppResult(numbers, pictures)

@@ -15,6 +15,8 @@ The number beside the scatter: how well the 2-D picture keeps the digits
 apart, as the share of each point's 10 nearest neighbours (in the 2-D
 picture) with its label, against the same for the first two principal
 components of the raw pixels.
+
+``run`` does all of it for one model.
 """
 from statistics import NormalDist
 
@@ -22,8 +24,11 @@ import numpy as np
 
 from ..metrics import precision_at_k
 from ..pca import PCA
-from .common import decode, embed
+from .common import decode, embed, pixels
+from .result import AppResult, Grid, Scatter
 from .search import nearest_neighbours
+
+SHOWN = 2000   # test images in the scatter and its agreement
 
 
 def project_2d(codes):
@@ -82,6 +87,45 @@ def interpolation_rows(model, images, labels, pairs, steps=10):
     """Rows of interpolations, one per (i, j) index pair: (len(pairs) * steps, 784)."""
     rows = []
     for i, j in pairs:
-        label = labels[i] if model.needs_labels else None
-        rows.append(interpolate(model, images[i], images[j], steps, label))
+        rows.append(interpolate(model, images[i], images[j], steps, labels[i]))
     return np.concatenate(rows)
+
+
+def interpolation_pairs(model, labels, count=6):
+    """Index pairs to interpolate between: a digit and the next one (the same digit twice for
+    conditional models, whose code leaves the digit out)."""
+    labels = np.asarray(labels)
+    firsts = {d: np.flatnonzero(labels == d) for d in np.unique(labels)}
+    pairs = []
+    for d in sorted(firsts)[:count]:
+        if model.needs_labels and len(firsts[d]) > 1:
+            pairs.append((firsts[d][0], firsts[d][1]))
+        elif not model.needs_labels:
+            nxt = sorted(firsts)[(sorted(firsts).index(d) + 1) % len(firsts)]
+            pairs.append((firsts[d][0], firsts[nxt][0]))
+    return pairs
+
+
+def run(model, images, labels, steps=10, grid=20, shown=SHOWN):
+    """The codes of the first ``shown`` images in 2-D and how well they keep the digits apart
+    (next to PCA-2 of the pixels), interpolations of ``steps`` images between the pairs of
+    interpolation_pairs, and for a VAE with a 2-D latent its decoded grid x grid manifold.
+
+    numbers: model, code_width, agreement_at_10 {picture: share};
+    pictures: latent_scatter [, manifold], interpolation."""
+    shown_x, shown_y = images[:shown], labels[:shown]
+    codes = embed(model, shown_x, shown_y)
+    width = codes.shape[1]
+    points = project_2d(codes)
+    pictures = {"latent_scatter": Scatter(points, shown_y, f"{model.name}: test codes ({width}-D"
+                                          + (", PCA to 2-D)" if width > 2 else ")"))}
+    if model.can_sample and model.config.get("latent") == 2 and not model.needs_labels:
+        pictures["manifold"] = Grid(manifold(model, grid), grid,
+                                    f"{model.name}: decoded 2-D latent grid")
+    pairs = interpolation_pairs(model, labels)
+    pictures["interpolation"] = Grid(interpolation_rows(model, images, labels, pairs, steps), steps,
+                                     f"{model.name}: straight lines between codes")
+    agreement = {f"{model.name} code in 2-D": neighbourhood_agreement(points, shown_y),
+                 "PCA-2 of pixels": neighbourhood_agreement(project_2d(pixels(shown_x)), shown_y)}
+    return AppResult({"model": model.name, "code_width": int(width), "agreement_at_10": agreement},
+                     pictures)

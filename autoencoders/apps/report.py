@@ -7,6 +7,9 @@ baseline, and writes ``<out>/applications-results.md`` with the tables, the
 figures (``<out>/figures/applications/``), the equivalent commands and the wall
 time of each part. ``docs/applications.md`` explains what each number means.
 
+Each section calls the applications' own ``run`` (the one the commands call), once
+per model it compares, and turns the AppResults into Markdown and figures.
+
 Presets:
     full    (default) MNIST from --data-dir; what the published numbers come from
     --fast  the embedded 5,000 digits (4,000 train / 1,000 test); a few minutes
@@ -15,18 +18,17 @@ Presets:
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from .. import figures
-from ..data import load_dataset
-from ..pca import PCA
+from ..data import load_split
 from ..train import TrainSettings, Trainer
 from . import anomaly, augment, denoise, features, generate, latent, search
-from .common import code_width, pixels
+from .result import Grid
 
 RESULTS = "applications-results.md"
 FIGURES = Path("figures") / "applications"
@@ -107,6 +109,10 @@ class Report:
     def figure(self, name):
         return self.out / FIGURES / name
 
+    def save(self, picture, name, title=None):
+        """Save an application's picture (a Grid or Scatter) as figure ``name``, retitled if given."""
+        return (replace(picture, title=title) if title else picture).save(self.figure(name))
+
     def link(self, path, alt):
         return f"![{alt}]({Path(path).relative_to(self.out).as_posix()})"
 
@@ -140,12 +146,8 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
     r = Report(out, preset, data_dir, runs)
     start_all = time.perf_counter()
 
-    train_x, train_y = load_dataset(preset.dataset, data_dir=data_dir, split="train")
-    test_x, test_y = load_dataset(preset.dataset, data_dir=data_dir, split="test")
-    if preset.limit:
-        train_x, train_y = train_x[:preset.limit], train_y[:preset.limit]
-    if preset.test_limit:
-        test_x, test_y = test_x[:preset.test_limit], test_y[:preset.test_limit]
+    train_x, train_y = load_split(preset.dataset, "train", data_dir, preset.limit)
+    test_x, test_y = load_split(preset.dataset, "test", data_dir, preset.test_limit)
 
     # ----- the shared models ------------------------------------------------------------------
     t0 = time.perf_counter()
@@ -174,13 +176,14 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
                        + markdown_table(["run", "model", "val loss (nats/image)", "seconds", "command"],
                                         train_rows)))
 
-    sections = [("Generate", run_generate), ("Latent space", run_latent), ("Denoise", run_denoise),
-                ("Anomaly detection", run_anomaly), ("Search", run_search),
-                ("Features for a classifier", run_features), ("Augmentation with a CVAE", run_augment)]
+    sections = [("Generate", generate_section), ("Latent space", latent_section),
+                ("Denoise", denoise_section), ("Anomaly detection", anomaly_section),
+                ("Search", search_section), ("Features for a classifier", features_section),
+                ("Augmentation with a CVAE", augment_section)]
     data = (train_x, train_y, test_x, test_y)
-    for title, run in sections:
+    for title, section in sections:
         started = time.perf_counter()
-        body = run(r, models, ckpt, data, log)
+        body = section(r, models, ckpt, data, log)
         seconds = time.perf_counter() - started
         r.sections.append((title, f"{seconds:.1f}", body))
         log(f"report: {title} ({seconds:.1f} s)")
@@ -213,53 +216,47 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
 
 
 # ----- the sections -------------------------------------------------------------------------------
-def run_generate(r, models, ckpt, data, log):
+def generate_section(r, models, ckpt, data, log):
     train_x, _, test_x, test_y = data
     p = r.preset
-    vae, cvae = models["vae"], models["cvae"]
-    a = figures.plot_images(generate.prior_samples(vae, 64), r.figure("generate_vae.png"), ncols=8,
-                            title="VAE: samples from the prior N(0, I)")
-    b = figures.plot_images(generate.class_grid(cvae, 10), r.figure("generate_cvae.png"), ncols=10,
-                            title="CVAE: one row per digit 0-9")
-    x, y = test_x[:p.nll_images], test_y[:p.nll_images]
-    nll = {"VAE (latent 20)": generate.model_nll(vae, x, k=p.nll_k).mean(),
-           "CVAE, -log p(x given its label y)": generate.model_nll(cvae, x, y, k=p.nll_k).mean(),
-           "independent Bernoulli pixels (baseline)": generate.independent_pixels_nll(train_x, x).mean()}
+    vae, cvae = (generate.run(models[key], train_x, test_x, test_y, k=p.nll_k, nll_images=p.nll_images)
+                 for key in ("vae", "cvae"))
+    a = r.save(vae.pictures["samples"], "generate_vae.png", "VAE: samples from the prior N(0, I)")
+    b = r.save(cvae.pictures["class_grid"], "generate_cvae.png", "CVAE: one row per digit 0-9")
+    nll = {"VAE (latent 20)": vae.numbers["model_nll"],
+           "CVAE, -log p(x given its label y)": cvae.numbers["model_nll"],
+           "independent Bernoulli pixels (baseline)": vae.numbers["independent_pixels_nll"]}
     r.numbers["generate_nll"] = nll
     table = markdown_table(["model", "test -log p(x), nats/image (lower is better)"],
                            [[k, f"{v:.1f}"] for k, v in nll.items()])
     return "\n\n".join([
         f"`python -m autoencoders generate --checkpoint {ckpt['vae']} {r.data_flags()} --k {p.nll_k}` "
         f"(and the same with `{ckpt['cvae']}`)",
-        f"-log p(x) estimated by importance sampling with k = {p.nll_k} on {len(x)} test images.",
+        f"-log p(x) estimated by importance sampling with k = {p.nll_k} on "
+        f"{vae.numbers['test_images']} test images.",
         table, r.link(a, "VAE samples"), r.link(b, "CVAE samples, one row per digit")])
 
 
-def run_latent(r, models, ckpt, data, log):
+def latent_section(r, models, ckpt, data, log):
     _, _, test_x, test_y = data
-    x, y = test_x[:2000], test_y[:2000]
-    paths, rows = [], []
-    for key in ("dense", "vae"):
-        model = models[key]
-        points = latent.project_2d(latent.embed(model, x))
-        paths.append(figures.plot_codes(points, y, r.figure(f"latent_{key}.png"),
-                                        title=f"{key}: test codes, PCA to 2-D"))
-        rows.append([f"{key} code, PCA to 2-D", pct(latent.neighbourhood_agreement(points, y))])
-    points = latent.embed(models["vae2d"], x)
-    paths.append(figures.plot_codes(points, y, r.figure("latent_vae2d.png"), title="VAE, 2-D latent: test codes"))
-    rows.append(["VAE with a 2-D latent", pct(latent.neighbourhood_agreement(points, y))])
-    rows.append(["PCA-2 of the pixels (baseline)", pct(latent.neighbourhood_agreement(latent.project_2d(pixels(x)), y))])
+    dense, vae, vae2d = (latent.run(models[key], test_x, test_y) for key in ("dense", "vae", "vae2d"))
+
+    def agreement(result):
+        return pct(result.numbers["agreement_at_10"][f"{result.numbers['model']} code in 2-D"])
+
+    rows = [["dense code, PCA to 2-D", agreement(dense)], ["vae code, PCA to 2-D", agreement(vae)],
+            ["VAE with a 2-D latent", agreement(vae2d)],
+            ["PCA-2 of the pixels (baseline)", pct(dense.numbers["agreement_at_10"]["PCA-2 of pixels"])]]
     r.numbers["latent_agreement"] = rows
-    paths.append(figures.plot_images(latent.manifold(models["vae2d"], 20), r.figure("latent_manifold.png"),
-                                     ncols=20, title="VAE 2-D latent: decoded grid of z"))
-    from .commands import interpolation_pairs
-    pairs = interpolation_pairs(models["vae"], test_y)
-    paths.append(figures.plot_images(latent.interpolation_rows(models["vae"], test_x, test_y, pairs, 10),
-                                     r.figure("latent_interpolation_vae.png"), ncols=10,
-                                     title="VAE: straight lines between the codes of two test digits"))
-    paths.append(figures.plot_images(latent.interpolation_rows(models["dense"], test_x, test_y, pairs, 10),
-                                     r.figure("latent_interpolation_dense.png"), ncols=10,
-                                     title="dense AE: the same lines"))
+    paths = [
+        r.save(dense.pictures["latent_scatter"], "latent_dense.png", "dense: test codes, PCA to 2-D"),
+        r.save(vae.pictures["latent_scatter"], "latent_vae.png", "vae: test codes, PCA to 2-D"),
+        r.save(vae2d.pictures["latent_scatter"], "latent_vae2d.png", "VAE, 2-D latent: test codes"),
+        r.save(vae2d.pictures["manifold"], "latent_manifold.png", "VAE 2-D latent: decoded grid of z"),
+        r.save(vae.pictures["interpolation"], "latent_interpolation_vae.png",
+               "VAE: straight lines between the codes of two test digits"),
+        r.save(dense.pictures["interpolation"], "latent_interpolation_dense.png",
+               "dense AE: the same lines")]
     return "\n\n".join([
         f"`python -m autoencoders latent --checkpoint {ckpt['vae2d']} {r.data_flags()}` "
         "(and with the other checkpoints)",
@@ -269,51 +266,44 @@ def run_latent(r, models, ckpt, data, log):
         *[r.link(p, p.stem) for p in paths]])
 
 
-def run_denoise(r, models, ckpt, data, log):
+def denoise_section(r, models, ckpt, data, log):
     train_x, _, test_x, _ = data
-    x = test_x[:2000]
-    pca = PCA(code_width(models["dense"], x)).fit(pixels(train_x))
-    dense = denoise.denoise_table(models["dense"], train_x, x, pca=pca)
-    dae = denoise.denoise_table(models["denoising"], train_x, x, pca=pca)
+    dense, dae = (denoise.run(models[key], train_x, test_x) for key in ("dense", "denoising"))
+    k = dense.numbers["pca_components"]
     rows = [[a["noise"], a["level"], f"{a['noisy']:.2f}", f"{a['model']:.2f}", f"{b['model']:.2f}",
-             f"{a['pca']:.2f}"] for a, b in zip(dense, dae)]
-    r.numbers["denoise"] = {"dense": dense, "denoising": dae}
-    paths = []
+             f"{a['pca']:.2f}"] for a, b in zip(dense.numbers["psnr"], dae.numbers["psnr"])]
+    r.numbers["denoise"] = {"dense": dense.numbers["psnr"], "denoising": dae.numbers["psnr"]}
+    paths, n = [], denoise.SHOWN
     for kind, levels in denoise.NOISES.items():
-        level = levels[len(levels) // 2]
-        paths.append(figures.plot_images(
-            np.concatenate([denoise.denoise_rows(models["denoising"], x, kind, level, 10, 0, pca)[:20],
-                            denoise.denoise_rows(models["dense"], x, kind, level, 10, 0, pca)[10:]]),
-            r.figure(f"denoise_{kind}.png"), ncols=10,
-            title=f"{kind} {level}: noisy / denoising AE / dense AE / PCA-{pca.n_components} / clean"))
+        name, level = f"denoise_{kind}", levels[len(levels) // 2]
+        # each picture's rows: noisy, the model's output, PCA's output, clean
+        rows_shown = np.concatenate([dae.pictures[name].images[:2 * n], dense.pictures[name].images[n:]])
+        paths.append(r.save(Grid(rows_shown, n, f"{kind} {level}: noisy / denoising AE / dense AE / "
+                                 f"PCA-{k} / clean"), f"{name}.png"))
     return "\n\n".join([
         f"`python -m autoencoders denoise --checkpoint {ckpt['denoising']} {r.data_flags()}` "
         f"(and with `{ckpt['dense']}`)",
-        f"PSNR in dB against the clean test images ({len(x)} of them), higher is better. The "
-        f"denoising AE was trained with masking noise 0.3; PCA-{pca.n_components} is fit on clean "
-        "training images.",
-        markdown_table(["noise", "level", "noisy input", "dense AE", "denoising AE",
-                        f"PCA-{pca.n_components}"], rows),
+        f"PSNR in dB against the clean test images ({len(test_x[:denoise.TEST_IMAGES])} of them), "
+        f"higher is better. The denoising AE was trained with masking noise 0.3; PCA-{k} is fit on "
+        "clean training images.",
+        markdown_table(["noise", "level", "noisy input", "dense AE", "denoising AE", f"PCA-{k}"], rows),
         *[r.link(p, p.stem) for p in paths]])
 
 
-def run_anomaly(r, models, ckpt, data, log):
-    train_x, train_y, test_x, test_y = data
+def anomaly_section(r, models, ckpt, data, log):
     p = r.preset
     results = {}
     for key in ("dense", "vae"):
         name, config = MODELS[key]
-        results[key] = anomaly.one_class_auroc(
-            train_x, train_y, test_x, test_y, name, config, p.anomaly_epochs, r.runs / f"anomaly-{key}",
-            classes=p.anomaly_classes, log=log)      # batch 32, as the anomaly command
+        results[key] = anomaly.run(*data, name, config, p.anomaly_epochs, r.runs / f"anomaly-{key}",
+                                   classes=p.anomaly_classes, log=log).numbers
     methods = {}
-    for res in results.values():
-        methods.update(res["auroc"])
-    # the PCA baseline appears once per model run; they differ only in width
+    for result in results.values():   # each model's run brings its own PCA baseline (its width)
+        methods.update(result["auroc"])
     header = ["method"] + [str(c) for c in p.anomaly_classes] + ["mean"]
     rows = [[m] + [f"{v:.3f}" for v in vals] + [f"**{np.mean(vals):.3f}**"] for m, vals in methods.items()]
     r.numbers["anomaly"] = results
-    fig = anomaly_figure(methods, p.anomaly_classes, r.figure("anomaly_auroc.png"))
+    fig = figures.plot_auroc_per_class(methods, p.anomaly_classes, r.figure("anomaly_auroc.png"))
     sets = " ".join(f"--set {k}={v}" for k, v in MODELS["dense"][1].items())
     return "\n\n".join([
         f"`python -m autoencoders anomaly --model dense {sets} --epochs {p.anomaly_epochs} {r.data_flags()}` "
@@ -325,32 +315,15 @@ def run_anomaly(r, models, ckpt, data, log):
         markdown_table(header, rows), r.link(fig, "AUROC per class")])
 
 
-def anomaly_figure(methods, classes, path):
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(8, 4))
-    ax = fig.add_subplot(1, 1, 1)
-    width = 0.8 / len(methods)
-    for i, (m, vals) in enumerate(methods.items()):
-        ax.bar(np.arange(len(classes)) + i * width, vals, width, label=m)
-    ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2)
-    ax.set_xticklabels([str(c) for c in classes])
-    ax.set_xlabel("normal digit")
-    ax.set_ylabel("AUROC")
-    ax.set_ylim(0.5, 1.0)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(True, axis="y", alpha=0.3)
-    fig.tight_layout()
-    return figures._save(fig, path)
-
-
-def run_search(r, models, ckpt, data, log):
+def search_section(r, models, ckpt, data, log):
     train_x, train_y, test_x, test_y = data
-    result = search.search_table(models["dense"], train_x, train_y, test_x, test_y)
-    r.numbers["search"] = result
+    result = search.run(models["dense"], train_x, train_y, test_x, test_y)
+    r.numbers["search"] = result.numbers
     rows = [[space, metric] + [pct(prec[k]) for k in search.KS]
-            for space, by_metric in result["precision"].items() for metric, prec in by_metric.items()]
-    fig = figures.plot_images(search.query_rows(models["dense"], train_x, test_x), r.figure("search.png"),
-                              ncols=10, title="dense AE codes: query, then its 9 nearest training images")
+            for space, by_metric in result.numbers["precision"].items()
+            for metric, prec in by_metric.items()]
+    fig = r.save(result.pictures["search"], "search.png",
+                 "dense AE codes: query, then its 9 nearest training images")
     return "\n\n".join([
         f"`python -m autoencoders search --checkpoint {ckpt['dense']} {r.data_flags()}`",
         f"Each of the {len(test_x):,} test images searches the {len(train_x):,} training images; "
@@ -359,13 +332,11 @@ def run_search(r, models, ckpt, data, log):
         r.link(fig, "search")])
 
 
-def run_features(r, models, ckpt, data, log):
-    train_x, train_y, test_x, test_y = data
+def features_section(r, models, ckpt, data, log):
     p = r.preset
     rows, results = [], {}
     for key in ("dense", "vae"):
-        result = features.feature_table(models[key], train_x, train_y, test_x, test_y, p.counts,
-                                        classifier=p.classifier)
+        result = features.run(models[key], *data, p.counts, classifier=p.classifier).numbers
         results[key] = result
         for space, accs in result["accuracy"].items():
             if key == "dense" or not space.startswith("pixels"):   # pixels once
@@ -380,24 +351,24 @@ def run_features(r, models, ckpt, data, log):
         markdown_table(["features"] + [f"{n:,} labels" for n in counts], rows)])
 
 
-def run_augment(r, models, ckpt, data, log):
-    train_x, train_y, test_x, test_y = data
+def augment_section(r, models, ckpt, data, log):
     p = r.preset
-    result = augment.augment_experiment(train_x, train_y, test_x, test_y, per_class=p.augment_per_class,
-                                        epochs=p.augment_epochs, out_dir=r.runs / "augment",
-                                        seeds=p.augment_seeds, log=log, classifier=p.classifier)
-    fig = figures.plot_images(result.pop("samples"), r.figure("augment_samples.png"), ncols=10,
-                              title="CVAE trained on 100 digits: generated images")
-    r.numbers["augment"] = result
-    rows = [[s, pct(b), pct(a)] for s, b, a in zip(result["seeds"], result["baseline"], result["augmented"])]
-    rows.append(["mean", f"**{pct(np.mean(result['baseline']))}**", f"**{pct(np.mean(result['augmented']))}**"])
+    result = augment.run(*data, per_class=p.augment_per_class, epochs=p.augment_epochs,
+                         out_dir=r.runs / "augment", seeds=p.augment_seeds, log=log,
+                         classifier=p.classifier)
+    fig = r.save(result.pictures["augment_samples"], "augment_samples.png",
+                 "CVAE trained on 100 digits: generated images")
+    numbers = r.numbers["augment"] = result.numbers
+    rows = [[s, pct(b), pct(a)] for s, b, a in zip(numbers["seeds"], numbers["baseline"], numbers["augmented"])]
+    rows.append(["mean", f"**{pct(np.mean(numbers['baseline']))}**",
+                 f"**{pct(np.mean(numbers['augmented']))}**"])
     seeds = ",".join(map(str, p.augment_seeds))
     return "\n\n".join([
         f"`python -m autoencoders augment --epochs {p.augment_epochs} --per-class {p.augment_per_class} "
         f"--seeds {seeds} {r.data_flags()}`",
-        f"The CVAE is trained on the {result['labelled']} labelled digits **alone** (the simple, honest "
+        f"The CVAE is trained on the {numbers['labelled']} labelled digits **alone** (the simple, honest "
         "choice: it needs labels, and using the unlabelled rest would take a semi-supervised model). "
-        f"It then draws {result['generated']} images ({p.augment_per_class} per digit). Test accuracy "
+        f"It then draws {numbers['generated']} images ({p.augment_per_class} per digit). Test accuracy "
         "of the pixel softmax regression:",
-        markdown_table(["seed (which 100)", "100 real", f"100 real + {result['generated']} generated"], rows),
+        markdown_table(["seed (which 100)", "100 real", f"100 real + {numbers['generated']} generated"], rows),
         r.link(fig, "generated training images")])

@@ -13,11 +13,14 @@ share of hits among the k nearest, averaged over the queries
 the autoencoder, on PCA codes of the same width (fit on the training images)
 and on the raw pixels, so the table says whether the learned code is a better
 place to search than a linear projection or no projection at all.
+
+``run`` does all of it for one model.
 """
 import numpy as np
 
 from ..metrics import precision_at_k
 from .common import code_pca_pixel_spaces, embed, pixels
+from .result import AppResult, Grid
 
 METRICS = ("euclidean", "cosine")
 KS = (1, 10, 100)
@@ -89,3 +92,15 @@ def query_rows(model, train_images, test_images, n_queries=8, k=9, metric="eucli
     train_px, query_px = pixels(train_images), pixels(test_images[:n_queries])
     rows = [np.concatenate([query_px[i:i + 1], train_px[index[i]]]) for i in range(n_queries)]
     return np.concatenate(rows)
+
+
+def run(model, train_images, train_labels, test_images, test_labels):
+    """search_table for the test images searched among the training images, and a picture of a
+    few queries with their nearest training images.
+
+    numbers: model, width, precision {space: {metric: {k: precision}}}; pictures: search."""
+    table = search_table(model, train_images, train_labels, test_images, test_labels)
+    k = 9
+    picture = Grid(query_rows(model, train_images, test_images, k=k), 1 + k,
+                   f"{model.name}: query, then its {k} nearest training images")
+    return AppResult({"model": model.name, **table}, {"search": picture})

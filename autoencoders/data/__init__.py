@@ -11,7 +11,7 @@ Pure NumPy + standard library; nothing here depends on minigrad.
 from .batches import Batches, iterate_batches, num_batches, to_float
 from .datasets import (DATA_ENV_VAR, DATASET_NAMES, DATASETS, Dataset, DatasetSpec,
                        default_cache_dir, describe_datasets, load_dataset,
-                       resolve_data_dir)
+                       load_split, resolve_data_dir)
 from .download import download_file, file_digest
 from .embedded import load_embedded, stratified_split
 from .errors import (DataError, DataFileMissing, DataPathError, DownloadError,
@@ -21,7 +21,7 @@ from .idx import MAX_IDX_BYTES, read_idx, write_idx
 __all__ = [
     "Batches", "iterate_batches", "num_batches", "to_float",
     "DATA_ENV_VAR", "DATASET_NAMES", "DATASETS", "Dataset", "DatasetSpec",
-    "default_cache_dir", "describe_datasets", "load_dataset", "resolve_data_dir",
+    "default_cache_dir", "describe_datasets", "load_dataset", "load_split", "resolve_data_dir",
     "download_file", "file_digest",
     "load_embedded", "stratified_split",
     "DataError", "DataFileMissing", "DataPathError", "DownloadError", "IDXFormatError",

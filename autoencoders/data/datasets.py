@@ -24,7 +24,7 @@ import numpy as np
 
 from .download import DEFAULT_TIMEOUT, download_file
 from .embedded import EMBEDDED_NAMES, load_embedded
-from .errors import (DataFileMissing, DataPathError, DownloadError,
+from .errors import (DataError, DataFileMissing, DataPathError, DownloadError,
                      IDXFormatError)
 from .idx import read_idx
 
@@ -246,3 +246,15 @@ def load_dataset(name="mnist-5k", data_dir=None, split="train", download=True,
     labels = _read(label_path, ndim=1)
     _check_pair(images, labels, image_path, label_path, spec.classes)
     return Dataset(images, labels, name, split)
+
+
+def load_split(name, split, data_dir=None, limit=0, download=True, base_url=None):
+    """(images, labels) of one split, at most ``limit`` of them (0: all); a split left with
+    no images is refused. The other arguments are load_dataset's."""
+    images, labels = load_dataset(name, data_dir=data_dir, split=split, download=download,
+                                  base_url=base_url)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    if len(images) == 0:
+        raise DataError(f"{name} {split} has no images")
+    return images, labels

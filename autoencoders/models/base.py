@@ -143,17 +143,29 @@ class Autoencoder(Module):
         super().__init__()
         self.config = resolve_config(self.name or type(self).__name__, self.options, config)
 
-    # ----- the parts every model writes ---------------------------------------
-    def encode(self, x):
+    # ----- the protocol: every model takes the labels, and ignores them unless needs_labels ---
+    def encode(self, x, labels=None):
         """x (B, 784) or (B, 1, 28, 28) -> the code z, a Tensor (B, code width)."""
         raise NotImplementedError
 
-    def decode(self, z):
-        """The code z -> reconstruction logits (or values), shaped like x."""
+    def decode(self, z, labels=None):
+        """The code z -> the decoder's output shaped like x: logits if ``output_is_logits``,
+        else pixel values (``to_pixels`` turns either into pixels)."""
         raise NotImplementedError
 
-    def forward(self, x):
-        return self.decode(self.encode(x))
+    def forward(self, x, labels=None):
+        return self.decode(self.encode(x, labels), labels)
+
+    def prepare(self, train_images, log=None):
+        """Called by the trainer once, before the first epoch of a new run, with the training
+        images (uint8); a no-op here. The deep autoencoder pretrains its layers greedily."""
+
+    def to_pixels(self, out):
+        """The decoder's output (a Tensor) -> pixels in [0, 1] as a numpy array: the engine's
+        stable sigmoid of logits, or values clipped to [0, 1]."""
+        if self.output_is_logits:
+            return mg.sigmoid(out).data
+        return np.clip(out.data, 0.0, 1.0)
 
     def loss(self, x, labels=None):
         """(loss, metrics): the loss a Tensor, averaged over the batch; metrics a
@@ -176,10 +188,7 @@ class Autoencoder(Module):
         lets callers treat every model alike.
         """
         with evaluating(self):
-            out = self(as_tensor(x)).data
-        if self.output_is_logits:
-            return _sigmoid(out)
-        return np.clip(out, 0.0, 1.0)
+            return self.to_pixels(self(as_tensor(x), labels))
 
     def embed(self, x, labels=None):
         """The codes of x as a numpy array (B, code width), for plots.
@@ -188,7 +197,7 @@ class Autoencoder(Module):
         mean and log-variance) override this to return the mean.
         """
         with evaluating(self):
-            return self.encode(as_tensor(x)).data
+            return self.encode(as_tensor(x), labels).data
 
     def sample(self, n, rng, labels=None):
         """n new images in [0, 1] drawn with the numpy Generator ``rng``
@@ -224,13 +233,3 @@ def bernoulli_nll(logits, x):
 def as_tensor(x):
     """A numpy batch (or a Tensor) as a Tensor that needs no gradient."""
     return x if isinstance(x, mg.Tensor) else mg.tensor(x)
-
-
-def _sigmoid(a):
-    """Stable elementwise sigmoid of a numpy array (no overflow warnings)."""
-    out = np.empty_like(a)
-    positive = a >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-a[positive]))
-    e = np.exp(a[~positive])
-    out[~positive] = e / (1.0 + e)
-    return out

@@ -54,10 +54,10 @@ class ContractiveAutoencoder(Autoencoder):
         else:
             self.decoder = nn.Linear(k, d)
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         return F.sigmoid(self.encoder(x))
 
-    def decode(self, h):
+    def decode(self, h, labels=None):
         if self.config["tied"]:
             return h @ self.encoder.weight + self.decoder_bias   # h W: the transpose of the encoder map
         return self.decoder(h)

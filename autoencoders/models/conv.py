@@ -111,8 +111,8 @@ class ConvAutoencoder(Autoencoder):
         self.encoder = conv_encoder(self.config, self.config["code"])
         self.decoder = conv_decoder(self.config, self.config["code"])
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         return self.encoder(x)
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         return self.decoder(z)

@@ -120,13 +120,13 @@ class DeepAutoencoder(Autoencoder):
         return self.encoder[i].parameters() + list(own)
 
     # ----- the model -------------------------------------------------------------------------
-    def encode(self, x):
+    def encode(self, x, labels=None):
         h = x
         for i in range(self.depth):
             h = self.encode_layer(i, h)
         return h
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         g = z
         for i in reversed(range(self.depth)):
             g = self.decode_layer(i, g)

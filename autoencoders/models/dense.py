@@ -30,8 +30,8 @@ class DenseAutoencoder(Autoencoder):
         self.encoder = nn.Sequential(nn.Linear(IMAGE_SIZE, hidden), nn.ReLU(), nn.Linear(hidden, code))
         self.decoder = nn.Sequential(nn.Linear(code, hidden), nn.ReLU(), nn.Linear(hidden, IMAGE_SIZE))
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         return self.encoder(x)
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         return self.decoder(z)

@@ -45,10 +45,10 @@ class LinearAutoencoder(Autoencoder):
         self.encoder = nn.Linear(d, k)   # z = x W^T + b for a batch of row vectors x
         self.decoder = nn.Linear(k, d)   # x^ = z W'^T + b'
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         return self.encoder(x)
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         return self.decoder(z)
 
     def loss(self, x, labels=None):

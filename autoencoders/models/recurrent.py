@@ -51,11 +51,11 @@ class RecurrentAutoencoder(Autoencoder):
                               f"got {x.shape}")
         return ops.reshape(x, (x.shape[0], size, size))
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         _, (h_n, _) = self.encoder(self._rows(x))   # h_n: (layers, B, hidden)
         return self.project(h_n[-1])                 # the top layer's last state
 
-    def decode(self, z):
+    def decode(self, z, labels=None):
         size = self.config["image_size"]
         steps = ops.broadcast_to(ops.expand_dims(z, 1), (z.shape[0], size, self.code_width))
         out, _ = self.decoder(steps)                 # (B, S, hidden)

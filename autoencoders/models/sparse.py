@@ -49,10 +49,10 @@ class SparseAutoencoder(Autoencoder):
         self.decoder = nn.Linear(c["code"], c["input_size"])
         self.activation = F.sigmoid if c["activation"] == "sigmoid" else F.relu
 
-    def encode(self, x):
+    def encode(self, x, labels=None):
         return self.activation(self.encoder(x))
 
-    def decode(self, h):
+    def decode(self, h, labels=None):
         return self.decoder(h)
 
     def sparsity_penalty(self, h):

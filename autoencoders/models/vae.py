@@ -34,7 +34,7 @@ import minigrad.nn.functional as F
 from minigrad import nn, ops
 
 from . import register
-from .base import IMAGE_SHAPE, Autoencoder, ConfigError, Option, as_tensor, evaluating, _sigmoid
+from .base import IMAGE_SHAPE, Autoencoder, ConfigError, Option, as_tensor, evaluating
 from .conv import CONV_OPTIONS, check_conv_config, conv_decoder, conv_encoder
 
 LOG_2PI = math.log(2 * math.pi)
@@ -166,14 +166,14 @@ class VAE(Autoencoder):
     def reconstruct(self, x, labels=None):
         """sigmoid(decode(mu(x))): Bernoulli probabilities or Gaussian means, in [0, 1]."""
         with evaluating(self):
-            return _sigmoid(self(as_tensor(x), labels).data)
+            return self.to_pixels(self(as_tensor(x), labels))
 
     def sample(self, n, rng, labels=None):
         """n images decoded from z ~ N(0, I) drawn with the numpy Generator ``rng``:
         the mean of p(x|z) (pixel probabilities), shaped like x."""
         z = rng.standard_normal((n, self.config["latent"])).astype(self.to_mu.weight.dtype)
         with evaluating(self):
-            return _sigmoid(self.decode(mg.tensor(z), labels).data)
+            return self.to_pixels(self.decode(mg.tensor(z), labels))
 
     def log_likelihood(self, x, k=100, labels=None, chunk=1024):
         """Importance-weighted estimate of log p(x) per image, numpy (B,), in nats.

@@ -1,0 +1,95 @@
+"""What the commands share about their arguments: the error a user can fix, argument types
+that reject bad values in one line, the flags that say where a dataset comes from, and which
+dataset a checkpoint command reads.
+
+The command line (cli.py) and the applications' commands (apps/commands.py) both build on
+these; nothing here knows any command.
+"""
+import argparse
+
+
+class UsageError(Exception):
+    """An error the user can fix; reported in one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line: 'autoencoders train: error: ...'."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ----- argument types: each rejects bad values with a one-line reason ---------------------
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def non_negative_float(text):
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def bounded_int(low, high):
+    """An argument type: an integer in [low, high]."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, got {text}")
+        return value
+    parse.__name__ = "integer"  # argparse names the type in its 'invalid ... value' message
+    return parse
+
+
+def key_value(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    return key.strip(), value
+
+
+# ----- where the data comes from ------------------------------------------------------------
+def add_data_source_arguments(p):
+    """--data-dir, --no-download and --mirror: where a dataset's files are, and where they may come from."""
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder holding the IDX files of the dataset; it must exist (default: "
+                   "$MINIGRAD_DATA/<name> or ~/.cache/minigrad/<name>)")
+    p.add_argument("--no-download", action="store_true",
+                   help="never download: a missing data file is an error")
+    p.add_argument("--mirror", action="append", default=None, metavar="URL",
+                   help="download missing files from this base URL instead of the built-in mirrors "
+                   "(repeatable, tried in order; files are still checked against the known checksums)")
+
+
+def data_source(args):
+    """load_dataset's keyword arguments for where missing files may come from."""
+    return {"download": not args.no_download, "base_url": args.mirror}
+
+
+def checkpoint_dataset(checkpoint, dataset=None, data_dir=None):
+    """(name, data_dir) of the dataset a checkpoint command reads: ``dataset`` if given, else
+    the one the checkpoint was trained on, read from the folder it was trained from unless
+    ``data_dir`` names another."""
+    if dataset is not None:
+        return dataset, data_dir
+    if data_dir is None:
+        data_dir = checkpoint.settings.get("data_dir")
+    return checkpoint.settings.get("dataset", "mnist-5k"), data_dir
