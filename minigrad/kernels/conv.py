@@ -19,8 +19,7 @@ Algorithm (groups > 1: one convolution per group, on channel slices):
 where cols (Cg*KK, N*L) is the im2col matrix: for every (c, a, b) row, the input pixels each output
 position reads.  ``_im2col_rows_packed`` writes it straight into the packed panels of the matmul's
 left operand, and ``_pack_nc_rows`` lays out gy (N, O, L) as the right operand's panels.  Copy loops
-compute the valid output range of each row once, so the inner loops have no integer // or %
-(PERF-NOTES).
+compute the valid output range of each row once, so the inner loops have no integer // or %.
 
 conv_transpose2d is the adjoint of conv2d with respect to its input, so it *is* conv2d_backward_input
 (with the output size (H-1)s - 2p + d(k-1) + output_padding + 1); its gradients are conv2d_forward

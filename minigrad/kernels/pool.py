@@ -14,9 +14,8 @@ backward adds gy / (KH*KW) to every in-bounds element of the window.
 upsample_nearest with integer scales (sh, sw): y[n,c,i,j] = x[n,c,i//sh,j//sw]; backward sums each
 sh x sw block of gy.  Both reuse the avg-pool kernels (kernel = stride = scale, divisor 1 instead of
 KH*KW): the block sum *is* an un-normalized average pool and upsampling is its adjoint.  Every
-``parallel=True`` function costs ~1 s of cold compile on its own (PERF-NOTES machine, measured with a
-fresh cache), so sharing two kernels instead of writing four cut the module's cold compile from
-~9 s to ~6 s.  Argument and shape checks are in conv_args.py, shared with the references.
+``parallel=True`` function is a separate, slow cold compile, so two shared kernels instead of four
+keep the module's first-run compile short.  Argument and shape checks are in conv_args.py, shared with the references.
 """
 import numpy as np
 from numba import njit, prange

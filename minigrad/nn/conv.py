@@ -75,21 +75,25 @@ class ConvTranspose2d(_ConvNd):
         return super().extra_repr() + extra
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """A pooling window: kernel_size, stride (default: kernel_size) and padding."""
+
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         pool_params(kernel_size, stride, padding)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
 
-    def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(MaxPool2d):
+class MaxPool2d(_Pool2d):
+    def forward(self, x):
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2d(_Pool2d):
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
