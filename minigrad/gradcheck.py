@@ -26,13 +26,16 @@ class GradcheckError(AssertionError):
 
 
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n_directions=4,
-              seed=0, raise_exception=True, _record_numeric=False):
+              seed=0, raise_exception=True, fn_uses_grad=False):
     """Compare ``fn``'s backward with finite differences; True if they agree.
 
     fn:           callable taking the tensors in ``inputs`` and returning one tensor.
     inputs:       sequence of float64 Tensors; those with requires_grad are checked.
     max_elements: inputs with at most this many elements are checked per
                   element, larger ones along ``n_directions`` random directions.
+    fn_uses_grad: fn itself calls ``grad`` or ``backward`` (a gradient penalty, a
+                  Jacobian norm), so its evaluations for finite differences must
+                  record a graph too.
     On failure raises GradcheckError naming the input, the worst element, both
     values and the error (or returns False when raise_exception=False).
     """
@@ -62,11 +65,10 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=400, n
     analytic = {k: (leaves[k].grad.data if leaves[k].grad is not None else np.zeros(inputs[k].shape)) for k in checked}
 
     def phi(k, data):
-        # fn itself differentiates when gradgradcheck calls (_record_numeric): its inputs then
-        # need requires_grad and a recorded graph
-        args = [Tensor(x.data, requires_grad=_record_numeric and x.requires_grad) for x in inputs]
-        args[k] = Tensor(data, requires_grad=_record_numeric and inputs[k].requires_grad)
-        with (enable_grad() if _record_numeric else no_grad()):
+        # a fn that differentiates inside (fn_uses_grad) needs its inputs recorded even here
+        args = [Tensor(x.data, requires_grad=fn_uses_grad and x.requires_grad) for x in inputs]
+        args[k] = Tensor(data, requires_grad=fn_uses_grad and inputs[k].requires_grad)
+        with (enable_grad() if fn_uses_grad else no_grad()):
             return float(np.sum(v * fn(*args).data))
 
     worst = None  # (excess, report)
@@ -134,4 +136,4 @@ def gradgradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-4, max_elements=40
 
     return gradcheck(first_derivative, inputs + [v], eps=eps, atol=atol, rtol=rtol,
                      max_elements=max_elements, n_directions=n_directions, seed=seed,
-                     raise_exception=raise_exception, _record_numeric=True)
+                     raise_exception=raise_exception, fn_uses_grad=True)

@@ -290,6 +290,30 @@ def getitem_cases(draw):
 
 
 @st.composite
+def scatter_add_cases(draw):
+    """g for every index of getitem_cases (repeats included), scattered back into x's shape."""
+    x_case = draw(getitem_cases())
+    shape, index = x_case.arrays[0].shape, x_case.kwargs["index"]
+    g = draw(values(np.empty(shape)[index].shape))
+    return Case([g], {"index": index, "shape": shape})
+
+
+def scatter_add_ref(g, index, shape):
+    """Each element of g added to the flat position it was picked from (bincount, not np.add.at)."""
+    size = int(np.prod(shape, dtype=int))
+    source = np.arange(size).reshape(shape)[index]
+    return np.bincount(source.reshape(-1), weights=g.reshape(-1), minlength=size).reshape(shape)
+
+
+@st.composite
+def relu_mask_mul_cases(draw):
+    """g, and y (the mask's source, a kwarg: not differentiated) with values 0, positive or NaN."""
+    shape = draw(SHAPE)
+    y = draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, 0.5, 2.0, np.nan])))
+    return Case([draw(values(shape))], {"y": y})
+
+
+@st.composite
 def concatenate_cases(draw):
     shape = draw(SHAPE_1D_UP)
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -380,6 +404,8 @@ SPECS = {
     "astype": OpSpec(unary(), lambda x: x.astype(x.dtype), lambda x: x),
     # ----- activations -----
     "relu": OpSpec(unary(away_from_zero), mg.relu, lambda x: x * (x > 0)),
+    "relu_mask_mul": OpSpec(relu_mask_mul_cases(), lambda g, y: mg.ops.relu_mask_mul(y, g),
+                            lambda g, y: g * ~(y <= 0)),
     "leaky_relu": OpSpec(unary(away_from_zero, params=st.fixed_dictionaries(
                              {"negative_slope": st.sampled_from([0.01, 0.2])})),
                          lambda x, **kw: mg.leaky_relu(x, **kw),
@@ -416,6 +442,7 @@ SPECS = {
     "squeeze": OpSpec(squeeze_cases(), lambda x, axis: x.squeeze(axis), lambda x, axis: np.squeeze(x, axis)),
     "flatten": OpSpec(flatten_cases(), lambda x, **kw: x.flatten(**kw), flatten_ref),
     "getitem": OpSpec(getitem_cases(), lambda x, index: x[index], lambda x, index: x[index]),
+    "scatter_add": OpSpec(scatter_add_cases(), lambda g, **kw: mg.ops.scatter_add(g, **kw), scatter_add_ref),
     "concatenate": OpSpec(concatenate_cases(), lambda *xs, axis: mg.concatenate(xs, axis),
                           lambda *xs, axis: np.concatenate(xs, axis)),
     "stack": OpSpec(stack_cases(), lambda *xs, axis: mg.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis)),
@@ -462,14 +489,15 @@ def conv2d_cases(draw):
 
 @st.composite
 def conv_transpose2d_cases(draw):
-    """x (N, C, H, W), w (C, O/G, kh, kw); output_padding < stride."""
+    """x (N, C, H, W), w (C, O/G, kh, kw); output_padding < max(stride, dilation) (PyTorch's rule;
+    output_padding >= stride, possible when dilation > stride, takes a zero-extended path)."""
     groups = draw(st.sampled_from([1, 1, 2]))
     cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     s = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     p = tuple(draw(st.integers(0, min(1, (d[i] * (k[i] - 1)) // 2))) for i in range(2))
-    op = tuple(draw(st.integers(0, s[i] - 1)) for i in range(2))
+    op = tuple(draw(st.integers(0, max(s[i], d[i]) - 1)) for i in range(2))
     x = draw(values((draw(st.integers(1, 2)), cg * groups, draw(st.integers(1, 3)), draw(st.integers(1, 3)))))
     w = draw(values((cg * groups, og, *k)))
     return Case([x, w], {"stride": s, "padding": p, "output_padding": op, "dilation": d, "groups": groups})
@@ -493,6 +521,109 @@ def upsample_cases(draw):
     return Case([draw(values(shape))], {"scale_factor": draw(PAIR_OR_INT(1, 3))})
 
 
+# ----- the VJPs of conv2d, the poolings and upsampling, ops of their own ---------------
+@st.composite
+def conv2d_weight_grad_cases(draw):
+    """x and an upstream gy (N, O, Ho, Wo) of a conv2d case; kernel_hw from its weight."""
+    case = draw(conv2d_cases())
+    (x, w), kw_ = case.arrays, case.kwargs
+    s, p, d = as_pair(kw_["stride"]), as_pair(kw_["padding"]), as_pair(kw_["dilation"])
+    out_hw = [(x.shape[2 + i] + 2 * p[i] - d[i] * (w.shape[2 + i] - 1) - 1) // s[i] + 1 for i in range(2)]
+    return Case([x, draw(values((x.shape[0], w.shape[0], *out_hw)))], {"kernel_hw": w.shape[2:], **kw_})
+
+
+def conv2d_weight_grad_naive(x, gy, kernel_hw, stride=1, padding=0, dilation=1, groups=1):
+    """dL/dw of L = <gy, conv2d_naive(x, w)>: y[n, o, i, j] = sum(window(n, i, j) * w[o]), so
+    dw[o] = sum over n, i, j of gy[n, o, i, j] * window(n, i, j), with conv2d_naive's windows."""
+    (sh, sw), (ph, pw), (dh, dw_) = as_pair(stride), as_pair(padding), as_pair(dilation)
+    KH, KW = kernel_hw
+    C, (O, Ho, Wo) = x.shape[1], gy.shape[1:]
+    Cg, Og = C // groups, O // groups
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dw = np.zeros((O, Cg, KH, KW))
+    for o in range(O):
+        g = o // Og
+        for i in range(Ho):
+            for j in range(Wo):
+                window = xp[:, g * Cg:(g + 1) * Cg, i * sh:i * sh + dh * (KH - 1) + 1:dh,
+                            j * sw:j * sw + dw_ * (KW - 1) + 1:dw_]
+                dw[o] += np.tensordot(gy[:, o, i, j], window, axes=(0, 0))
+    return dw
+
+
+@st.composite
+def argmax_cases(draw, planes_input):
+    """An input plane shape (N, C, H, W) and argmax (N, C, Ho, Wo): any flat indices into the H*W
+    planes, repeats included (overlapping windows send several gradients to one element).
+    ``planes_input``: the differentiated array is x (N, C, H, W), else g (N, C, Ho, Wo)."""
+    N, C = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    H, W = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    argmax = draw(hnp.arrays(np.int64, (N, C, draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                             elements=st.integers(0, H * W - 1)))
+    if planes_input:
+        return Case([draw(values((N, C, H, W)))], {"argmax": argmax})
+    return Case([draw(values(argmax.shape))], {"argmax": argmax, "input_shape": (N, C, H, W)})
+
+
+def max_pool2d_backward_naive(g, argmax, input_shape):
+    dx = np.zeros(input_shape)
+    for n, c, i, j in np.ndindex(*g.shape):
+        h, v = divmod(int(argmax[n, c, i, j]), input_shape[3])
+        dx[n, c, h, v] += g[n, c, i, j]
+    return dx
+
+
+def max_pool2d_gather_naive(x, argmax):
+    y = np.empty(argmax.shape)
+    for n, c, i, j in np.ndindex(*argmax.shape):
+        h, v = divmod(int(argmax[n, c, i, j]), x.shape[3])
+        y[n, c, i, j] = x[n, c, h, v]
+    return y
+
+
+@st.composite
+def avg_pool2d_backward_cases(draw):
+    """An upstream g of the output shape of an avg_pool2d case, and that case's input shape."""
+    case = draw(pool_cases(False))
+    shape, kw_ = case.arrays[0].shape, case.kwargs
+    k, p = as_pair(kw_["kernel_size"]), kw_["padding"]
+    s = k if kw_["stride"] is None else as_pair(kw_["stride"])
+    out_hw = [(shape[2 + i] + 2 * p[i] - k[i]) // s[i] + 1 for i in range(2)]
+    return Case([draw(values(shape[:2] + tuple(out_hw)))], {"input_shape": shape, **kw_})
+
+
+def avg_pool2d_backward_naive(g, input_shape, kernel_size, stride=None, padding=0):
+    """Each g[n, c, i, j] / (kh kw) added to every element of window (i, j); padding dropped."""
+    (kh, kw), (ph, pw) = as_pair(kernel_size), as_pair(padding)
+    sh, sw = as_pair(kernel_size if stride is None else stride)
+    N, C, H, W = input_shape
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    for i in range(g.shape[2]):
+        for j in range(g.shape[3]):
+            dxp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += g[:, :, i, j, None, None] / (kh * kw)
+    return dxp[:, :, ph:ph + H, pw:pw + W]
+
+
+@st.composite
+def upsample_nearest_backward_cases(draw):
+    """An upstream g (N, C, sh H, sw W) of an upsample_nearest case."""
+    case = draw(upsample_cases())
+    (N, C, H, W), scale = case.arrays[0].shape, case.kwargs["scale_factor"]
+    sh, sw = as_pair(scale)
+    return Case([draw(values((N, C, sh * H, sw * W)))], {"scale_factor": scale})
+
+
+def upsample_nearest_backward_naive(g, scale_factor):
+    """dx[n, c, i, j] = the sum of g's sh x sw block at (sh i, sw j)."""
+    sh, sw = as_pair(scale_factor)
+    N, C, Hs, Ws = g.shape
+    dx = np.zeros((N, C, Hs // sh, Ws // sw))
+    for i in range(Hs // sh):
+        for j in range(Ws // sw):
+            dx[:, :, i, j] = g[:, :, i * sh:(i + 1) * sh, j * sw:(j + 1) * sw].sum(axis=(2, 3))
+    return dx
+
+
 SPECS["conv2d"] = OpSpec(conv2d_cases(), lambda x, w, **kw: mg.ops.conv2d(x, w, **kw), conv2d_naive,
                          rtol32=1e-4, atol32=1e-5)
 SPECS["conv_transpose2d"] = OpSpec(conv_transpose2d_cases(),
@@ -502,6 +633,19 @@ SPECS["max_pool2d"] = OpSpec(pool_cases(True), lambda x, **kw: mg.ops.max_pool2d
 SPECS["avg_pool2d"] = OpSpec(pool_cases(False), lambda x, **kw: mg.ops.avg_pool2d(x, **kw), avg_pool2d_naive)
 SPECS["upsample_nearest"] = OpSpec(upsample_cases(), lambda x, **kw: mg.ops.upsample_nearest(x, **kw),
                                    upsample_nearest_naive)
+SPECS["conv2d_weight_grad"] = OpSpec(conv2d_weight_grad_cases(),
+                                     lambda x, gy, **kw: mg.ops.conv2d_weight_grad(x, gy, **kw),
+                                     conv2d_weight_grad_naive, rtol32=1e-4, atol32=1e-5)
+SPECS["max_pool2d_backward"] = OpSpec(argmax_cases(False), lambda g, **kw: mg.ops.max_pool2d_backward(g, **kw),
+                                      max_pool2d_backward_naive, atol32=1e-5)
+SPECS["max_pool2d_gather"] = OpSpec(argmax_cases(True), lambda x, **kw: mg.ops.max_pool2d_gather(x, **kw),
+                                    max_pool2d_gather_naive)
+SPECS["avg_pool2d_backward"] = OpSpec(avg_pool2d_backward_cases(),
+                                      lambda g, **kw: mg.ops.avg_pool2d_backward(g, **kw),
+                                      avg_pool2d_backward_naive, atol32=1e-5)
+SPECS["upsample_nearest_backward"] = OpSpec(upsample_nearest_backward_cases(),
+                                            lambda g, **kw: mg.ops.upsample_nearest_backward(g, **kw),
+                                            upsample_nearest_backward_naive, atol32=1e-5)
 
 
 # ----- recurrent ------------------------------------------------------------------

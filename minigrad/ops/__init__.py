@@ -8,18 +8,19 @@ import builtins
 
 import numpy as np
 
-from .activations import (ELU, SELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax,
-                          Softplus, Tanh)
+from .activations import (ELU, SELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, ReLUMaskMul, Sigmoid,
+                          Softmax, Softplus, Tanh)
 from .elementwise import (Abs, Add, AsType, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow,
                           Sqrt, Sub, Where)
-from .conv import Conv2d, ConvTranspose2d
+from .conv import Conv2d, Conv2dWeightGrad, ConvTranspose2d
 from .linalg import MatMul
 from .losses import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from .lstm import LSTMCell
-from .pool import AvgPool2d, MaxPool2d, UpsampleNearest
+from .pool import (AvgPool2d, AvgPool2dBackward, MaxPool2d, MaxPool2dBackward, MaxPool2dGather,
+                   UpsampleNearest, UpsampleNearestBackward)
 from .reductions import LogSumExp, Max, Mean, Min, Sum, Var
 from .shape import (BroadcastTo, Concatenate, ExpandDims, Flatten, GetItem, Pad, Permute, Reshape,
-                    Squeeze, Stack)
+                    ScatterAdd, Squeeze, Stack)
 from ..tensor import Tensor  # the engine's one import cycle is closed at the end of tensor.py
 
 
@@ -61,6 +62,12 @@ def softplus(x, beta=1.0): return Softplus.apply(x, beta=beta)
 def log_sigmoid(x): return LogSigmoid.apply(x)
 def softmax(x, axis=-1): return Softmax.apply(x, axis=axis)
 def log_softmax(x, axis=-1): return LogSoftmax.apply(x, axis=axis)
+
+
+def relu_mask_mul(y, g):
+    """g where y > 0 (or NaN), else 0: relu's VJP; y (an array or tensor, e.g. relu's output) is
+    used by value, as a mask."""
+    return ReLUMaskMul.apply(g, y=y.data if isinstance(y, Tensor) else y)
 
 
 # ----- reductions -------------------------------------------------------------
@@ -138,6 +145,16 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
+def scatter_add(g, index, shape):
+    """zeros of ``shape`` with g added at ``index`` (np.add.at): getitem's adjoint, its VJP.
+    Tensors inside the index are used by value."""
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return ScatterAdd.apply(g, index=index, shape=tuple(shape))
+
+
 def split(x, split_size_or_sections, axis=0):
     """Cut x along ``axis`` into pieces (a list of tensors), like torch.split.
 
@@ -185,6 +202,35 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
 
 def upsample_nearest(x, scale_factor):
     return UpsampleNearest.apply(x, scale_factor=scale_factor)
+
+
+# The VJPs of the ops above, as ops of their own (so that they can be differentiated again).
+def conv2d_weight_grad(x, gy, kernel_hw, stride=1, padding=0, dilation=1, groups=1):
+    """conv2d's VJP in w: x (N, C_in, H, W), gy (N, C_out, H_out, W_out) -> dw (C_out, C_in/groups, kh, kw)."""
+    return Conv2dWeightGrad.apply(x, gy, kernel_hw=kernel_hw, stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups)
+
+
+def max_pool2d_backward(g, argmax, input_shape):
+    """max_pool2d's VJP: zeros of ``input_shape`` (N, C, H, W) with g (N, C, Ho, Wo) added at
+    ``argmax`` (flat indices into each H*W plane, as max_pool2d's kernel returns them)."""
+    return MaxPool2dBackward.apply(g, argmax=argmax, input_shape=input_shape)
+
+
+def max_pool2d_gather(x, argmax):
+    """x (N, C, H, W) read at ``argmax`` (N, C, Ho, Wo): max_pool2d_backward's VJP."""
+    return MaxPool2dGather.apply(x, argmax=argmax)
+
+
+def avg_pool2d_backward(g, input_shape, kernel_size, stride=None, padding=0):
+    """avg_pool2d's VJP: g (N, C, Ho, Wo) spread over the windows of an input of ``input_shape``."""
+    return AvgPool2dBackward.apply(g, input_shape=input_shape, kernel_size=kernel_size, stride=stride,
+                                   padding=padding)
+
+
+def upsample_nearest_backward(g, scale_factor):
+    """upsample_nearest's VJP: the sum of each block of g (N, C, sh H, sw W) -> (N, C, H, W)."""
+    return UpsampleNearestBackward.apply(g, scale_factor=scale_factor)
 
 
 # ----- recurrent ----------------------------------------------------------------

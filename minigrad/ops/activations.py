@@ -8,6 +8,9 @@ e = exp(-|x|), which lies in (0, 1],
     softplus(x)    = max(x, 0) + log1p(e)
     log_sigmoid(x) = min(x, 0) - log1p(e)
 Notation: g is dL/dy, with y's shape.
+
+Each VJP is written once with the namespace ``xp`` (``ops/namespaces.py``) and reads the values it
+differentiates from ``inputs`` and the output ``y``; forward keeps only constants (masks, factors).
 """
 import numpy as np
 
@@ -23,18 +26,37 @@ def stable_sigmoid(x):
 
 @register("relu")
 class ReLU(Function):
-    """y = max(x, 0).   VJP: dL/dx = g * [x > 0].
+    """y = max(x, 0).   VJP: dL/dx = g * [y > 0] = relu_mask_mul(y, g)   ([y > 0] = [x > 0]).
 
     ``np.maximum`` propagates NaN (relu(nan) = nan, as in PyTorch) in one pass; the backward pass
     reads the mask from y (y <= 0 exactly where x <= 0), as PyTorch does, so a NaN input passes its
-    gradient through (one pass too: ``kernels.relu_backward``)."""
+    gradient through (one pass too: ``kernels.relu_backward``, behind ``xp.relu_mask_mul``)."""
 
     def forward(self, x):
-        self.y = np.maximum(x, x.dtype.type(0))
-        return self.y
+        return np.maximum(x, x.dtype.type(0))
 
-    def backward(self, g):
-        return (kernels.relu_backward(self.y, g),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.relu_mask_mul(y, g),)
+
+
+@register("relu_mask_mul")
+class ReLUMaskMul(Function):
+    """out = g where y > 0 (or y is NaN), else 0: ReLU's VJP, with y = relu(x) a constant mask.
+
+    VJP: dL/dg = g2 * [y > 0] = relu_mask_mul(y, g2) (the op is linear in g; the mask is piecewise
+    constant, so it has no derivative to pass on). NumPy: ``kernels.relu_backward``, one pass.
+    """
+
+    def __init__(self, y):
+        self.y = np.asarray(y)  # the mask's source: a constant, not differentiated
+
+    def forward(self, g):
+        if self.y.dtype != g.dtype:  # a mask source of another dtype: keep its signs (and NaNs) only
+            self.y = (~(self.y <= 0)).astype(g.dtype)
+        return kernels.relu_backward(self.y, g)
+
+    def vjp(self, g, inputs, y, xp):
+        return (xp.relu_mask_mul(self.y, g),)
 
 
 @register("leaky_relu")
@@ -45,10 +67,10 @@ class LeakyReLU(Function):
         self.slope = negative_slope
 
     def forward(self, x):
-        self.factor = np.where(x > 0, 1, self.slope).astype(x.dtype)
+        self.factor = np.where(x > 0, 1, self.slope).astype(x.dtype)  # piecewise constant
         return x * self.factor
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return (g * self.factor,)
 
 
@@ -64,11 +86,10 @@ class ELU(Function):
 
     def forward(self, x):
         self.positive = ~(x <= 0)  # NaN takes this branch: y = NaN, gradient passed on (as PyTorch)
-        self.y = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
-        return self.y
+        return np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
 
-    def backward(self, g):
-        return (g * np.where(self.positive, 1, self.y + self.alpha).astype(g.dtype),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.where(self.positive, g, g * (y + self.alpha)),)
 
 
 SELU_ALPHA = 1.6732632423543772
@@ -84,12 +105,10 @@ class SELU(Function):
 
     def forward(self, x):
         self.positive = ~(x <= 0)  # NaN takes this branch, as in ELU
-        self.y = (SELU_SCALE * np.where(self.positive, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))).astype(x.dtype)
-        return self.y
+        return (SELU_SCALE * np.where(self.positive, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))).astype(x.dtype)
 
-    def backward(self, g):
-        slope = np.where(self.positive, SELU_SCALE, self.y + SELU_SCALE * SELU_ALPHA)
-        return (g * slope.astype(g.dtype),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.where(self.positive, g * SELU_SCALE, g * (y + SELU_SCALE * SELU_ALPHA)),)
 
 
 @register("sigmoid")
@@ -97,11 +116,10 @@ class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)), stable.   VJP: dL/dx = g * y * (1 - y)."""
 
     def forward(self, x):
-        self.y = stable_sigmoid(x)
-        return self.y
+        return stable_sigmoid(x)
 
-    def backward(self, g):
-        return (g * self.y * (1 - self.y),)
+    def vjp(self, g, inputs, y, xp):
+        return (g * y * (1 - y),)
 
 
 @register("tanh")
@@ -109,11 +127,10 @@ class Tanh(Function):
     """y = tanh(x).   VJP: dL/dx = g * (1 - y^2)."""
 
     def forward(self, x):
-        self.y = np.tanh(x)
-        return self.y
+        return np.tanh(x)
 
-    def backward(self, g):
-        return (g * (1 - self.y * self.y),)
+    def vjp(self, g, inputs, y, xp):
+        return (g * (1 - y * y),)
 
 
 @register("softplus")
@@ -129,11 +146,11 @@ class Softplus(Function):
 
     def forward(self, x):
         bx = x * x.dtype.type(self.beta)
-        self.bx = bx
         return ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(self.beta)).astype(x.dtype)
 
-    def backward(self, g):
-        return (g * stable_sigmoid(self.bx),)
+    def vjp(self, g, inputs, y, xp):
+        (x,) = inputs
+        return (g * xp.sigmoid(x if self.beta == 1 else x * self.beta),)
 
 
 @register("log_sigmoid")
@@ -144,11 +161,10 @@ class LogSigmoid(Function):
     """
 
     def forward(self, x):
-        self.x = x
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
-    def backward(self, g):
-        return (g * stable_sigmoid(-self.x),)
+    def vjp(self, g, inputs, y, xp):
+        return (g * xp.sigmoid(-inputs[0]),)
 
 
 @register("softmax")
@@ -163,19 +179,17 @@ class Softmax(Function):
 
     def forward(self, x):
         z = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        self.y = z / z.sum(axis=self.axis, keepdims=True)
-        return self.y
+        return z / z.sum(axis=self.axis, keepdims=True)
 
-    def backward(self, g):
-        y = self.y
-        return (y * (g - (g * y).sum(axis=self.axis, keepdims=True)),)
+    def vjp(self, g, inputs, y, xp):
+        return (y * (g - xp.sum(g * y, axis=self.axis, keepdims=True)),)
 
 
 @register("log_softmax")
 class LogSoftmax(Function):
     """y = x - logsumexp(x, axis), with the max subtracted before exp.
 
-    VJP: dL/dx = g - softmax(x) * sum(g, axis).
+    VJP: dL/dx = g - softmax(x) * sum(g, axis) = g - exp(y) * sum(g, axis).
     """
 
     def __init__(self, axis=-1):
@@ -183,8 +197,7 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         shifted = x - x.max(axis=self.axis, keepdims=True)
-        self.y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
-        return self.y
+        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
 
-    def backward(self, g):
-        return (g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True),)
+    def vjp(self, g, inputs, y, xp):
+        return (g - xp.exp(y) * xp.sum(g, axis=self.axis, keepdims=True),)

@@ -17,12 +17,19 @@ shapes, masks, indices) are plain Python values or arrays in both.
 """
 import numpy as np
 
+from .. import kernels
 from ..tensor import Tensor
 from .activations import Sigmoid, Softplus, Tanh, stable_sigmoid
 from .elementwise import AsType, Exp, Log, Sqrt, Where
 from .linalg import MatMul, matmul_arrays
+from .pool import max_pool2d_gather_arrays
 from .reductions import Sum
-from .shape import BroadcastTo, ExpandDims, Permute, Reshape
+from .shape import BroadcastTo, ExpandDims, Permute, Reshape, scatter_add_arrays
+
+# The lowercase op functions (ops/__init__.py defines them, then imports this module last).
+from . import (avg_pool2d, avg_pool2d_backward, conv2d, conv2d_weight_grad, conv_transpose2d,  # noqa: E402
+               getitem, max_pool2d_backward, max_pool2d_gather, pad, relu_mask_mul, scatter_add,
+               upsample_nearest, upsample_nearest_backward)
 
 
 def _swapaxes_order(ndim, a, b):
@@ -90,9 +97,29 @@ class NumpyNamespace:
 
     matmul = staticmethod(matmul_arrays)
 
-    # ----- activation, loss, reduction and shape ops (add here) -----
+    # ----- shape and masks -----
+    relu_mask_mul = staticmethod(kernels.relu_backward)  # g where y > 0 (or NaN), else 0; one pass
+    scatter_add = staticmethod(scatter_add_arrays)       # zeros(shape) with g added at index
 
-    # ----- kernel ops: convolution, pooling, LSTM (add here) -----
+    @staticmethod
+    def getitem(x, index):
+        return x[index]
+
+    # ----- the kernels that the conv, pooling and upsampling ops run, same arguments -----
+    conv2d = staticmethod(kernels.conv2d_forward)  # (x, w, stride, padding, dilation, groups)
+    conv_transpose2d = staticmethod(kernels.conv_transpose2d_forward)  # (x, w, stride, padding, output_padding, ...)
+    conv2d_weight_grad = staticmethod(kernels.conv2d_backward_weight)  # (x, gy, kernel_hw, stride, padding, ...)
+    max_pool2d_backward = staticmethod(kernels.max_pool2d_backward)  # (g, argmax, input_shape)
+    max_pool2d_gather = staticmethod(max_pool2d_gather_arrays)  # (x, argmax)
+    avg_pool2d = staticmethod(kernels.avg_pool2d_forward)  # (x, kernel_size, stride, padding)
+    avg_pool2d_backward = staticmethod(kernels.avg_pool2d_backward)  # (g, input_shape, kernel_size, ...)
+    upsample_nearest = staticmethod(kernels.upsample_nearest_forward)  # (x, scale_factor)
+    upsample_nearest_backward = staticmethod(kernels.upsample_nearest_backward)  # (g, scale_factor)
+
+    @staticmethod
+    def zero_extend2d(x, rows, cols):
+        """x (N, C, H, W) with ``rows`` zero rows below and ``cols`` zero columns on the right."""
+        return np.pad(x, ((0, 0), (0, 0), (0, rows), (0, cols)))
 
 
 class TensorNamespace:
@@ -152,9 +179,26 @@ class TensorNamespace:
 
     matmul = staticmethod(MatMul.apply)
 
-    # ----- activation, loss, reduction and shape ops (add here) -----
+    # ----- shape and masks -----
+    getitem = staticmethod(getitem)  # its VJP is scatter_add
+    relu_mask_mul = staticmethod(relu_mask_mul)  # its VJP is itself
+    scatter_add = staticmethod(scatter_add)  # its VJP is getitem
 
-    # ----- kernel ops: convolution, pooling, LSTM (add here) -----
+    # ----- conv, pooling and upsampling: the ops, each one's VJP among them -----
+    conv2d = staticmethod(conv2d)  # VJP: conv_transpose2d, conv2d_weight_grad
+    conv_transpose2d = staticmethod(conv_transpose2d)  # VJP: conv2d, conv2d_weight_grad
+    conv2d_weight_grad = staticmethod(conv2d_weight_grad)  # VJP: conv_transpose2d, conv2d
+    max_pool2d_backward = staticmethod(max_pool2d_backward)  # VJP: max_pool2d_gather
+    max_pool2d_gather = staticmethod(max_pool2d_gather)  # VJP: max_pool2d_backward
+    avg_pool2d = staticmethod(avg_pool2d)  # VJP: avg_pool2d_backward
+    avg_pool2d_backward = staticmethod(avg_pool2d_backward)  # VJP: avg_pool2d
+    upsample_nearest = staticmethod(upsample_nearest)  # VJP: upsample_nearest_backward
+    upsample_nearest_backward = staticmethod(upsample_nearest_backward)  # VJP: upsample_nearest
+
+    @staticmethod
+    def zero_extend2d(x, rows, cols):
+        """The pad op (its VJP is a slice)."""
+        return pad(x, ((0, 0), (0, 0), (0, rows), (0, cols)))
 
 
 NUMPY = NumpyNamespace()

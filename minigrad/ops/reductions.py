@@ -4,7 +4,8 @@ Derived step by step in docs/ops.md, section "Reductions".
 
 The common backward step: a reduction removes axes, so g (the upstream
 gradient) is first given those axes back as size-1 axes (``restore_axes``),
-after which it broadcasts against the input.
+after which it broadcasts against the input. Each VJP is written once with the
+namespace ``xp`` (``ops/namespaces.py``), so it can be differentiated again.
 """
 import math
 
@@ -28,9 +29,9 @@ def normalize_axis(axis, ndim):
     return tuple(sorted(out)) if ndim else ()
 
 
-def restore_axes(g, axes, keepdims):
-    """Put the reduced axes back into g as size-1 axes (a no-op if keepdims)."""
-    return g if keepdims else np.expand_dims(g, axes)
+def restore_axes(g, kept_shape, keepdims, xp):
+    """Put the reduced axes back into g as size-1 axes, giving ``kept_shape`` (a no-op if keepdims)."""
+    return g if keepdims else xp.reshape(g, kept_shape)
 
 
 class Reduction(Function):
@@ -40,7 +41,12 @@ class Reduction(Function):
     def prepare(self, x):
         self.axes = normalize_axis(self.axis_arg, x.ndim)
         self.shape = x.shape
+        self.kept_shape = tuple(1 if a in self.axes else n for a, n in enumerate(x.shape))
         self.count = math.prod(x.shape[a] for a in self.axes)
+
+    def restore(self, g, xp):
+        """g with the reduced axes back as size-1 axes (``restore_axes``)."""
+        return restore_axes(g, self.kept_shape, self.keepdims, xp)
 
 
 @register("sum")
@@ -51,8 +57,8 @@ class Sum(Reduction):
         self.prepare(x)
         return np.sum(x, axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, g):
-        return (np.broadcast_to(restore_axes(g, self.axes, self.keepdims), self.shape),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.broadcast_to(self.restore(g, xp), self.shape),)
 
 
 @register("mean")
@@ -63,9 +69,9 @@ class Mean(Reduction):
         self.prepare(x)
         return np.mean(x, axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, g):
-        g = restore_axes(g, self.axes, self.keepdims) / g.dtype.type(self.count)
-        return (np.broadcast_to(g, self.shape),)
+    def vjp(self, g, inputs, y, xp):
+        g = self.restore(g, xp) / xp.data(g).dtype.type(self.count)
+        return (xp.broadcast_to(g, self.shape),)
 
 
 @register("var")
@@ -73,7 +79,8 @@ class Var(Reduction):
     """y = sum((x - mean)^2) / (n - ddof) over axes (ddof=0 as in NumPy).
 
     VJP: dL/dx = g * 2 (x - mean) / (n - ddof)
-    (the mean's own dependence on x drops out because sum(x - mean) = 0).
+    (the mean's own dependence on x drops out because sum(x - mean) = 0). The VJP
+    recomputes x - mean from x, so that differentiating it again sees the mean move.
     """
 
     def __init__(self, axis=None, keepdims=False, ddof=0):
@@ -84,17 +91,20 @@ class Var(Reduction):
         self.prepare(x)
         if self.count - self.ddof <= 0:
             raise ValueError(f"var: {self.count} elements with ddof={self.ddof} leaves no degrees of freedom")
-        self.centered = x - x.mean(axis=self.axes, keepdims=True)
-        return np.sum(self.centered**2, axis=self.axes, keepdims=self.keepdims) / x.dtype.type(self.count - self.ddof)
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        return np.sum(centered**2, axis=self.axes, keepdims=self.keepdims) / x.dtype.type(self.count - self.ddof)
 
-    def backward(self, g):
-        g = restore_axes(g, self.axes, self.keepdims)
-        return (g * self.centered * g.dtype.type(2 / (self.count - self.ddof)),)
+    def vjp(self, g, inputs, y, xp):
+        (x,) = inputs
+        dtype = xp.data(x).dtype.type
+        centered = x - xp.sum(x, axis=self.axes, keepdims=True) / dtype(self.count)
+        return (centered * (self.restore(g, xp) * dtype(2 / (self.count - self.ddof))),)  # scale the small g
 
 
 class Extremum(Reduction):
     """Shared by max and min: the gradient goes to the elements that attain the
-    extremum; k tied elements share it equally (each gets g / k)."""
+    extremum; k tied elements share it equally (each gets g / k). The shares are
+    piecewise constant in x: forward keeps them, and the VJP is linear in g."""
 
     pick = None
 
@@ -107,8 +117,8 @@ class Extremum(Reduction):
         self.share = winners / winners.sum(axis=self.axes, keepdims=True).astype(x.dtype)
         return y if self.keepdims else np.squeeze(y, axis=self.axes)
 
-    def backward(self, g):
-        return (restore_axes(g, self.axes, self.keepdims) * self.share.astype(g.dtype),)
+    def vjp(self, g, inputs, y, xp):
+        return (self.restore(g, xp) * self.share,)
 
 
 @register("max")
@@ -129,7 +139,8 @@ class Min(Extremum):
 class LogSumExp(Reduction):
     """y = m + log(sum(exp(x - m))) over axes, with m = max(x) (0 where a row is all -inf).
 
-    VJP: dL/dx = g * exp(x - y) = g * softmax(x)   (0 for a row that is all -inf).
+    VJP: dL/dx = g * exp(x - y) = g * softmax(x)   (0 for a row that is all -inf),
+    from the input x and the output y (given back its reduced axes).
     """
 
     def forward(self, x):
@@ -138,10 +149,15 @@ class LogSumExp(Reduction):
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
         with np.errstate(divide="ignore"):
             y = m + np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True))
-        self.x, self.y = x, y
         return y if self.keepdims else np.squeeze(y, axis=self.axes)
 
-    def backward(self, g):
-        y_safe = np.where(np.isfinite(self.y), self.y, 0).astype(self.x.dtype)
-        weights = np.where(np.isfinite(self.y), np.exp(self.x - y_safe), 0).astype(g.dtype)
-        return (restore_axes(g, self.axes, self.keepdims) * weights,)
+    def vjp(self, g, inputs, y, xp):
+        (x,) = inputs
+        y = self.restore(y, xp)
+        finite = np.isfinite(xp.data(y))
+        if finite.all():
+            weights = xp.exp(x - y)
+        else:  # a row of -inf (y = -inf) gets weight 0, with no -inf - (-inf) = nan on the way
+            zero = xp.data(x).dtype.type(0)
+            weights = xp.where(finite, xp.exp(x - xp.where(finite, y, zero)), zero)
+        return (self.restore(g, xp) * weights,)

@@ -4,7 +4,10 @@ Derived step by step in docs/ops.md, section "Shape ops".
 
 Their backward moves the gradient back to where each element came from:
 reshape reshapes it back, transpose applies the inverse permutation, indexing
-scatter-adds it into zeros, concatenate splits it, pad crops it.
+scatter-adds it into zeros, concatenate splits it, pad crops it. Each VJP is
+written once with the namespace ``xp`` (``ops/namespaces.py``) and is itself a
+shape op, so it can be differentiated again: indexing (``getitem``) and
+scatter-adding (``scatter_add``) are each other's adjoint.
 """
 import numpy as np
 
@@ -29,8 +32,8 @@ class Reshape(Function):
         except ValueError:
             raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {self.new_shape}") from None
 
-    def backward(self, g):
-        return (g.reshape(self.shape),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.reshape(g, self.shape),)
 
 
 @register("permute")
@@ -48,8 +51,8 @@ class Permute(Function):
             raise ValueError(f"permute: {self.axes} is not a permutation of the {x.ndim} axes of shape {x.shape}")
         return np.transpose(x, self.axes)
 
-    def backward(self, g):
-        return (np.transpose(g, np.argsort([a % g.ndim for a in self.axes])),)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.permute(g, tuple(int(a) for a in np.argsort([a % g.ndim for a in self.axes]))),)
 
 
 @register("broadcast_to")
@@ -57,7 +60,8 @@ class BroadcastTo(Function):
     """y = x repeated along new or size-1 axes to ``shape``.
 
     VJP: dL/dx = sum of g over the repeated copies. Returning g itself is
-    enough: the engine's ``unbroadcast`` does that sum, as for every op.
+    enough: the engine's ``unbroadcast`` does that sum, as for every op (with
+    ``sum`` and ``reshape`` ops when the backward pass is recorded).
     """
 
     def __init__(self, shape):
@@ -69,7 +73,7 @@ class BroadcastTo(Function):
         except ValueError:
             raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to {self.target}") from None
 
-    def backward(self, g):
+    def vjp(self, g, inputs, y, xp):
         return (g,)
 
 
@@ -87,7 +91,8 @@ class GetItem(Function):
     VJP: dL/dx = zeros of x's shape with g scatter-*added* at ``index``
     (np.add.at), so an element picked twice by a fancy index gets both parts.
     A basic index (ints, slices, None, ...) never picks an element twice, so
-    there a plain assignment does the same, many times faster.
+    there a plain assignment does the same, many times faster. That is the op
+    ``scatter_add(g, index, x.shape)``, whose own VJP is this one again.
     """
 
     def __init__(self, index):
@@ -97,13 +102,43 @@ class GetItem(Function):
         self.shape = x.shape
         return x[self.index]
 
-    def backward(self, g):
-        dx = np.zeros(self.shape, dtype=g.dtype)
-        if is_basic_index(self.index):
-            dx[self.index] = g
-        else:
-            np.add.at(dx, self.index, g)
-        return (dx,)
+    def vjp(self, g, inputs, y, xp):
+        return (xp.scatter_add(g, self.index, self.shape),)
+
+
+def scatter_add_arrays(g, index, shape):
+    """zeros(shape) with g added at ``index``: np.add.at, or an assignment for a basic index."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+@register("scatter_add")
+class ScatterAdd(Function):
+    """y = zeros of ``shape`` with g added at ``index`` (np.add.at: an element picked m times by
+    the index gets the sum of m parts of g). The adjoint of getitem: <x[index], g> = <x, y>.
+
+    VJP: dL/dg = g2[index]  (getitem: each part of g went to one element of y).
+    """
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, tuple(shape)
+
+    def forward(self, g):
+        try:
+            expected = np.empty(self.shape, dtype=bool)[self.index].shape
+        except IndexError as error:
+            raise IndexError(f"scatter_add: index {self.index!r} does not fit shape {self.shape}: {error}") from None
+        if g.shape != expected:
+            raise ValueError(f"scatter_add: g has shape {g.shape}, but the index picks {expected} "
+                             f"from shape {self.shape}")
+        return scatter_add_arrays(g, self.index, self.shape)
+
+    def vjp(self, g, inputs, y, xp):
+        return (xp.getitem(g, self.index),)
 
 
 @register("concatenate")
@@ -117,11 +152,13 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        self.bounds = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        self.bounds = [0] + [int(b) for b in np.cumsum([x.shape[self.axis] for x in xs])]
         return np.concatenate(xs, axis=self.axis)
 
-    def backward(self, g):
-        return tuple(np.split(g, self.bounds, axis=self.axis))
+    def vjp(self, g, inputs, y, xp):
+        before = (slice(None),) * (self.axis % g.ndim)
+        return tuple([xp.getitem(g, before + (slice(start, stop),)) if needed else None
+                      for start, stop, needed in zip(self.bounds, self.bounds[1:], self.needs_input_grad)])
 
 
 @register("stack")
@@ -137,15 +174,17 @@ class Stack(Function):
     def forward(self, *xs):
         return np.stack(xs, axis=self.axis)
 
-    def backward(self, g):
-        return tuple(np.moveaxis(g, self.axis, 0))
+    def vjp(self, g, inputs, y, xp):
+        before = (slice(None),) * (self.axis % g.ndim)
+        return tuple([xp.getitem(g, before + (k,)) if needed else None
+                      for k, needed in enumerate(self.needs_input_grad)])
 
 
 @register("pad")
 class Pad(Function):
     """y = x surrounded by ``value`` (pad_width as in np.pad: ((before, after), ...)).
 
-    VJP: dL/dx = g cropped back to x's region.
+    VJP: dL/dx = g cropped back to x's region (a getitem with slices).
     """
 
     def __init__(self, pad_width, value=0.0):
@@ -157,9 +196,9 @@ class Pad(Function):
             raise ValueError(f"pad: negative pad width {self.pad_width}")
         return np.pad(x, self.width, constant_values=x.dtype.type(self.value))
 
-    def backward(self, g):
-        crop = tuple(slice(b, g.shape[i] - a) for i, (b, a) in enumerate(self.width))
-        return (g[crop],)
+    def vjp(self, g, inputs, y, xp):
+        crop = tuple(slice(int(b), g.shape[i] - int(a)) for i, (b, a) in enumerate(self.width))
+        return (xp.getitem(g, crop),)
 
 
 class ShapeOnly(Reshape):
