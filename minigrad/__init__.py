@@ -24,6 +24,8 @@ from .ops import (abs, add, broadcast_to, clip, concatenate, div, elu, exp, expa
                   transpose, var, where)
 from .tensor import Tensor, grad, tensor
 from . import nn, optim, random  # noqa: E402  (after Tensor: layers build on it)
+from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 manual_seed = random.seed
 

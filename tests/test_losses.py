@@ -84,22 +84,22 @@ def test_mse_loss(rng, reduction):
 def test_binary_cross_entropy(rng, reduction):
     p, t = rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0, 1, (3, 4))
     expected = -(t * np.log(p) + (1 - t) * np.log(1 - p))
-    np.testing.assert_allclose(F.binary_cross_entropy(t64(p), t64(t), reduction).data,
+    np.testing.assert_allclose(F.binary_cross_entropy(t64(p), t64(t), reduction=reduction).data,
                                reduce_ref(expected, reduction), rtol=1e-12)
-    mg.gradcheck(lambda p, t: F.binary_cross_entropy(p, t, reduction), [t64(p), t64(t)])
+    mg.gradcheck(lambda p, t: F.binary_cross_entropy(p, t, reduction=reduction), [t64(p), t64(t)])
 
 
 @REDUCTIONS
 def test_binary_cross_entropy_with_logits(rng, reduction):
     x, t = rng.standard_normal((3, 4)) * 3, rng.uniform(0, 1, (3, 4))
     expected = t * np.logaddexp(0, -x) + (1 - t) * np.logaddexp(0, x)
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(t64(x), t64(t), reduction).data,
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(t64(x), t64(t), reduction=reduction).data,
                                reduce_ref(expected, reduction), rtol=1e-12)
-    mg.gradcheck(lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction), [t64(x), t64(t)])
+    mg.gradcheck(lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction=reduction), [t64(x), t64(t)])
     # equals BCE of the probabilities for moderate logits
     p = 1 / (1 + np.exp(-x))
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(t64(x), t64(t), reduction).data,
-                               F.binary_cross_entropy(t64(p), t64(t), reduction).data, rtol=1e-10)
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(t64(x), t64(t), reduction=reduction).data,
+                               F.binary_cross_entropy(t64(p), t64(t), reduction=reduction).data, rtol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -177,11 +177,11 @@ def test_cross_entropy_and_nll(rng, reduction):
     logits, labels = rng.standard_normal((5, 4)) * 2, rng.integers(0, 4, 5)
     log_probs = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
     expected = -log_probs[np.arange(5), labels]
-    np.testing.assert_allclose(F.cross_entropy(t64(logits), labels, reduction).data,
+    np.testing.assert_allclose(F.cross_entropy(t64(logits), labels, reduction=reduction).data,
                                reduce_ref(expected, reduction), rtol=1e-12)
-    np.testing.assert_allclose(F.nll_loss(t64(log_probs), labels, reduction).data,
+    np.testing.assert_allclose(F.nll_loss(t64(log_probs), labels, reduction=reduction).data,
                                reduce_ref(expected, reduction), rtol=1e-12)
-    mg.gradcheck(lambda x: F.cross_entropy(x, labels, reduction), [t64(logits)])
+    mg.gradcheck(lambda x: F.cross_entropy(x, labels, reduction=reduction), [t64(logits)])
     huge = F.cross_entropy(mg.tensor([[1000.0, -1000.0]]), np.array([1]))
     assert huge.item() == pytest.approx(2000.0)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 4\)"):
@@ -196,7 +196,7 @@ def test_losses_against_torch_when_available(rng):
     T = torch.tensor
     assert F.binary_cross_entropy_with_logits(t64(x), t64(t)).item() == pytest.approx(
         tf.binary_cross_entropy_with_logits(T(x), T(t)).item(), rel=1e-12)
-    assert F.binary_cross_entropy(t64(p), t64(t), "sum").item() == pytest.approx(
+    assert F.binary_cross_entropy(t64(p), t64(t), reduction="sum").item() == pytest.approx(
         tf.binary_cross_entropy(T(p), T(t), reduction="sum").item(), rel=1e-10)
     labels = rng.integers(0, 4, 3)
     assert F.cross_entropy(t64(x), labels).item() == pytest.approx(tf.cross_entropy(T(x), T(labels)).item(), rel=1e-12)

@@ -9,8 +9,9 @@
     batchnorm.py  BatchNorm1d, BatchNorm2d
     rnn.py        LSTM
     losses.py     mse_loss, binary_cross_entropy(_with_logits), KL terms, cross_entropy ...
-    init.py       xavier_*, kaiming_*, lecun_normal_, zeros_ ...
-    utils.py      clip_grad_norm_
+    loss_modules.py  MSELoss, CrossEntropyLoss, ... (the losses as modules)
+    init.py       xavier_*, kaiming_*, lecun_normal_, trunc_normal_, orthogonal_, zeros_ ...
+    utils.py      clip_grad_norm_, clip_grad_value_
     functional.py F: the PyTorch-style functions
 """
 from . import functional, init, utils
@@ -20,6 +21,8 @@ from .container import Sequential
 from .conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
 from .dropout import Dropout, GaussianNoise
 from .linear import Flatten, Identity, Linear, Unflatten
+from .loss_modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                           MSELoss, NLLLoss)
 from .module import Module, Parameter
 from .rnn import LSTM
-from .utils import clip_grad_norm_
+from .utils import clip_grad_norm_, clip_grad_value_

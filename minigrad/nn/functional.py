@@ -125,5 +125,5 @@ def dropout(input, p=0.5, training=True):
 
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: E402
-                     gaussian_kl_divergence, kl_divergence_discrete, kl_sparsity_penalty,
-                     l1_activity_penalty, mse_loss, nll_loss)
+                     gaussian_kl_divergence, huber_loss, kl_div, kl_divergence_discrete,
+                     kl_sparsity_penalty, l1_activity_penalty, l1_loss, mse_loss, nll_loss, one_hot)

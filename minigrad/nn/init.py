@@ -115,3 +115,56 @@ def lecun_normal_(tensor):
     """
     fan_in, _ = calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, 1.0 / math.sqrt(fan_in))
+
+
+def _normal_cdf(z):
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """N(mean, std^2) conditioned on a <= w <= b (a and b are values, not multiples of std).
+
+    Rejection sampling: draw, then draw again for the values outside [a, b] until none are
+    left. A draw lands inside with probability P = Phi((b - mean) / std) - Phi((a - mean) / std),
+    so filling n values takes about n / P draws. PyTorch inverts the CDF instead; the
+    distribution is the same. An interval holding less than 1e-4 of the mass is refused.
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    inside = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    if inside < 1e-4:
+        raise ValueError(f"trunc_normal_: [{a}, {b}] holds only {inside:.2e} of N({mean}, {std}^2); "
+                         "move the interval closer to the mean or widen it")
+    values = np.empty(tensor.size)
+    todo = np.arange(tensor.size)
+    while todo.size:
+        draws = min(int(todo.size / inside * 1.1) + 16, 1 << 24)  # about enough for the rest
+        x = random.generator().normal(mean, std, size=draws)
+        x = x[(x >= a) & (x <= b)][: todo.size]
+        values[todo[: x.size]] = x
+        todo = todo[x.size:]
+    return _fill(tensor, values.reshape(tensor.shape))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """A (semi-)orthogonal matrix times ``gain``, viewing the weight as (rows, cols) =
+    (shape[0], size / shape[0]) (Saxe et al.).
+
+    Q of the QR decomposition of a Gaussian matrix (of the transpose when rows < cols), with
+    each column's sign made that of R's diagonal, is uniformly distributed (Haar). Then
+    W W^T = gain^2 I if rows <= cols, and W^T W = gain^2 I if rows >= cols.
+    """
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs a weight with at least 2 dimensions, got shape {tensor.shape}")
+    if tensor.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    g = random.generator().normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        g = g.T
+    q, r = np.linalg.qr(g)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))

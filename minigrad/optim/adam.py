@@ -10,6 +10,11 @@ For gradient g_t (t = 1, 2, ...), betas (b1, b2), eps and learning rate lr:
 Weight decay lambda: Adam adds it to the gradient (g_t += lambda p, an L2 penalty
 that Adam's scaling then distorts); AdamW decouples it, shrinking the weights
 directly before the Adam step: p = p - lr lambda p (Loshchilov & Hutter).
+
+AMSGrad (amsgrad=True, Reddi et al.) divides by the largest second moment seen so far,
+v^max_t = max(v^max_{t-1}, v_t), instead of v_t, so a parameter's step size never grows
+back after a burst of large gradients: p = p - lr m^_t / (sqrt(v^max_t / (1 - b2^t)) + eps).
+It runs the NumPy form below; plain Adam runs the fused Numba loop.
 """
 import math
 
@@ -22,11 +27,12 @@ from .optimizer import Optimizer
 class Adam(Optimizer):
     decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         if lr < 0 or eps < 0 or weight_decay < 0 or not all(0 <= b < 1 for b in betas):
             raise ValueError(f"{type(self).__name__}: need lr, eps, weight_decay >= 0 and betas in "
                              f"[0, 1); got lr={lr}, betas={betas}, eps={eps}, weight_decay={weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=bool(amsgrad)))
 
     fused = True  # run the one-pass Numba loop (optim/fused.py); False: the NumPy lines below
 
@@ -38,7 +44,9 @@ class Adam(Optimizer):
         if wd and self.decoupled:  # AdamW: shrink the weights, then the Adam step without decay
             p.data *= p.dtype.type(1 - lr * wd)
         l2 = 0.0 if self.decoupled else wd
-        if self.fused and p.data.flags.c_contiguous:
+        if group["amsgrad"]:
+            state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
+        if self.fused and p.data.flags.c_contiguous and not group["amsgrad"]:
             fused_adam_update(p.data, grad, state["exp_avg"], state["exp_avg_sq"], b1, b2, lr,
                               group["eps"], l2, state["step"])
         else:
@@ -56,6 +64,8 @@ class Adam(Optimizer):
         m += s(1 - b1) * g
         v *= s(b2)
         v += s(1 - b2) * g * g
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         bias1, bias2 = 1 - b1**t, 1 - b2**t
         denom = np.sqrt(v) / s(math.sqrt(bias2)) + s(group["eps"])
         p.data -= s(lr / bias1) * m / denom
@@ -64,5 +74,5 @@ class Adam(Optimizer):
 class AdamW(Adam):
     decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
-        super().__init__(params, lr, betas, eps, weight_decay)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

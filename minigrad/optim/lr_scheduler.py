@@ -1,47 +1,24 @@
-"""Learning-rate schedules: set each group's lr from the epoch count, in closed form.
+"""Learning-rate schedules, named as in ``torch.optim.lr_scheduler``.
 
-Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``. With
-base rate lr_0 (the group's lr when the scheduler was made) and epoch e:
+Call ``scheduler.step()`` once per epoch, after ``optimizer.step()`` (OneCycleLR: once
+per batch; ReduceLROnPlateau: ``step(validation_loss)``). The closed-form schedules,
+for base rate lr_0 (the group's lr when the scheduler was made) and epoch e:
 
     StepLR:             lr_e = lr_0 gamma^floor(e / step_size)
+    MultiStepLR:        lr_e = lr_0 gamma^(number of milestones <= e)
+    ExponentialLR:      lr_e = lr_0 gamma^e
     CosineAnnealingLR:  lr_e = eta_min + (lr_0 - eta_min) (1 + cos(pi e / T_max)) / 2
 
-(PyTorch computes the cosine schedule recursively; for 0 <= e <= T_max the
-values agree. After T_max our closed form rises again, like a cosine does.)
+PyTorch multiplies the previous rate step by step; the closed forms give the same
+values up to rounding. (For the cosine schedule they agree for 0 <= e <= T_max;
+after T_max our closed form rises again, like a cosine does.)
 """
+import bisect
 import math
 
-
-class LRScheduler:
-    def __init__(self, optimizer):
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = 0
-        self._set(self.lr_at(0))
-
-    def lr_at(self, epoch):
-        raise NotImplementedError
-
-    def _set(self, lrs):
-        for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
-        self._last_lr = list(lrs)
-
-    def step(self):
-        self.last_epoch += 1
-        self._set(self.lr_at(self.last_epoch))
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        vars(self).update(state_dict)
-        self._set(self.lr_at(self.last_epoch))
+from .one_cycle import OneCycleLR  # noqa: F401  (torch.optim.lr_scheduler has them all)
+from .plateau import ReduceLROnPlateau  # noqa: F401
+from .scheduler import LRScheduler
 
 
 class StepLR(LRScheduler):
@@ -53,6 +30,25 @@ class StepLR(LRScheduler):
 
     def lr_at(self, epoch):
         return [base * self.gamma ** (epoch // self.step_size) for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    def __init__(self, optimizer, milestones, gamma=0.1):
+        self.milestones = sorted(int(m) for m in milestones)  # a repeated milestone counts twice
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        return [base * self.gamma ** bisect.bisect_right(self.milestones, epoch) for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    def __init__(self, optimizer, gamma):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        return [base * self.gamma**epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):

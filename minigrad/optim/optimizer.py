@@ -14,30 +14,56 @@ import copy
 import numpy as np
 
 from ..grad_mode import no_grad
+from ..tensor import Tensor
 
 
 class Optimizer:
     def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or of dicts, "
+                            "not a single tensor (write [tensor])")
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.defaults = dict(defaults)
         self.param_groups = []
-        for group in groups:
-            unknown = set(group) - set(defaults) - {"params", "initial_lr"}
-            if unknown:
-                raise ValueError(f"{type(self).__name__}: unknown options {sorted(unknown)}")
-            self.param_groups.append({**self.defaults, **group, "params": list(group["params"])})
         self.state = {}  # id(parameter) -> dict of arrays and numbers
+        for group in params if isinstance(params[0], dict) else [{"params": params}]:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group {"params": tensors, option: value, ...}; options it leaves out take the
+        optimizer's defaults. Use it to train more parameters later, e.g. after unfreezing a
+        layer. A parameter may belong to one group only."""
+        params = param_group["params"]
+        group = {**self.defaults, **param_group,
+                 "params": [params] if isinstance(params, Tensor) else list(params)}
+        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown options {sorted(unknown)}")
+        ids = [id(p) for p in group["params"]]
+        if len(set(ids)) != len(ids) or set(ids) & {id(p) for p in self._params()}:
+            raise ValueError(f"{type(self).__name__}: a parameter appears more than once in the parameter groups")
+        self.param_groups.append(group)
 
     def _params(self):
         return [p for group in self.param_groups for p in group["params"]]
 
-    def zero_grad(self):
-        """Forget the gradients (the next backward starts from nothing)."""
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients (the next backward starts from nothing).
+
+        set_to_none=True (PyTorch's default): ``p.grad = None``. False: fill the gradient
+        arrays with zeros in place (a gradient that carries a graph is replaced by zeros).
+        """
         for p in self._params():
-            p.grad = None
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            elif p.grad.is_leaf:
+                p.grad.data[...] = 0
+            else:
+                p.grad = Tensor(np.zeros_like(p.grad.data))
 
     def step(self):
         """Update every parameter that has a gradient (subclasses define ``update``)."""
