@@ -197,6 +197,28 @@ class ProgressBar:
             self.stream.flush()
 
 
+class WarmRate:
+    """Images per second from the end of the first batch on, so the first batch's one-off costs
+    (Numba compiling or loading kernels, buffers allocated) do not count; with one batch
+    only, the rate of that batch."""
+
+    def __init__(self):
+        self.start, self.first = time.perf_counter(), None  # first: (time, images) after batch 1
+
+    def batch_done(self, seen):
+        if self.first is None:
+            self.first = (time.perf_counter(), seen)
+
+    def rate(self, seen):
+        """Images per second after ``seen`` images: since the first batch ended, if a batch
+        has ended since; else since the start."""
+        if self.first is not None and seen > self.first[1]:
+            start, before = self.first
+        else:
+            start, before = self.start, 0
+        return (seen - before) / max(time.perf_counter() - start, 1e-9)
+
+
 # ----- the trainer ----------------------------------------------------------------------------
 class Trainer:
     """Trains one model and keeps its run folder (checkpoints, metrics) up to date.
@@ -293,13 +315,17 @@ class Trainer:
         for epoch in range(self.epoch + 1, self.settings.epochs + 1):
             start = time.perf_counter()
             lr = current_lr(self.optimizer)
-            train_metrics, images_per_s = self.train_epoch(epoch)
-            val_metrics = self.validate(epoch) if len(self.val_images) else {"loss": None}
+            # An overflow or a NaN is reported by the checks in train_epoch, validate and
+            # save_checkpoints, in one line; NumPy's RuntimeWarnings would only come before it.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                train_metrics, images_per_s = self.train_epoch(epoch)
+                val_metrics = self.validate(epoch) if len(self.val_images) else {"loss": None}
             record = {"epoch": epoch, "train_loss": train_metrics["loss"], "val_loss": val_metrics["loss"],
                       "seconds": round(time.perf_counter() - start, 4), "images_per_s": round(images_per_s, 1),
                       "lr": lr}
-            record.update({f"train_{k}": v for k, v in train_metrics.items() if k != "loss"})
-            record.update({f"val_{k}": v for k, v in val_metrics.items() if k != "loss"})
+            names = distinct_metrics(train_metrics)
+            record.update({f"train_{k}": train_metrics[k] for k in names})
+            record.update({f"val_{k}": val_metrics[k] for k in names if k in val_metrics})
             if self.scheduler is not None:
                 self.scheduler.step()
             self.epoch = epoch
@@ -321,7 +347,7 @@ class Trainer:
         self.batches.set_epoch(epoch - 1)  # epoch k always sees the same order
         bar = ProgressBar(epoch, self.settings.epochs, len(self.batches), enabled=not self.quiet)
         sums, seen = {}, 0
-        start = time.perf_counter()
+        clock = WarmRate()
         for batch, (x, labels) in enumerate(self.batches, start=1):
             loss, metrics = model.loss(mg.Tensor(x), labels)
             check_loss_finite(loss, epoch, batch)
@@ -335,12 +361,12 @@ class Trainer:
             seen += len(x)
             for name, value in metrics.items():
                 sums[name] = sums.get(name, 0.0) + value * len(x)
-            bar.update(batch, sums["loss"] / seen, seen / (time.perf_counter() - start))
+            bar.update(batch, sums["loss"] / seen, clock.rate(seen))
             if self.callback is not None:
                 self.callback(self, epoch, batch)
+            clock.batch_done(seen)
         bar.close()
-        images_per_s = seen / (time.perf_counter() - start)
-        return {name: total / seen for name, total in sums.items()}, images_per_s
+        return {name: total / seen for name, total in sums.items()}, clock.rate(seen)
 
     def validate(self, epoch):
         """Mean metrics over the validation images."""
@@ -397,6 +423,18 @@ class Trainer:
     def rewrite_metrics(self):
         with open(self.out_dir / METRICS, "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
+
+
+def distinct_metrics(metrics):
+    """The names of the metrics that get fields of their own in a record: all but 'loss' and
+    those repeating the loss or an earlier metric (a dense model's 'bce' is its loss, a
+    Bernoulli VAE's 'bce' is its 'recon'), so each value is written once."""
+    values, names = [metrics["loss"]], []
+    for name, value in metrics.items():
+        if name != "loss" and value not in values:
+            values.append(value)
+            names.append(name)
+    return names
 
 
 def format_loss(value):

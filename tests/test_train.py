@@ -1,5 +1,13 @@
-"""The trainer: learning, determinism, resuming, crashes and the NaN guard."""
+"""The trainer: learning, determinism, resuming, crashes and the NaN guard; and
+benchmarks/step_time.py, which times the trainer's step."""
+import importlib.util
 import io
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +16,10 @@ from autoencoders.checkpoint import load_checkpoint
 from autoencoders.models import ConfigError
 from autoencoders.train import (LAST, METRICS, ProgressBar, Trainer, TrainingDiverged, TrainSettings,
                                 check_state_finite,
-                                check_gradients_finite, check_loss_finite, load_training_data,
-                                read_metrics)
+                                check_gradients_finite, check_loss_finite, distinct_metrics,
+                                load_training_data, read_metrics)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +64,37 @@ def test_training_lowers_the_loss_and_writes_the_run(tmp_path, data):
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     records = read_metrics(tmp_path / METRICS)
     assert records == history
-    for key in ("epoch", "train_loss", "val_loss", "seconds", "images_per_s", "lr", "train_bce", "val_bce"):
-        assert key in records[0]
+    # a dense model's only metric is its loss (its 'bce'): written once
+    assert list(records[0]) == ["epoch", "train_loss", "val_loss", "seconds", "images_per_s", "lr"]
     last = load_checkpoint(tmp_path / LAST)
     assert last.epoch == 3 and last.model_name == "dense" and last.history == history
     best = load_checkpoint(tmp_path / "best.npz")
     assert best.epoch == min(history, key=lambda r: r["val_loss"])["epoch"]
+
+
+def test_each_value_of_a_record_has_one_name(tmp_path, data):
+    vae = settings(model="vae", epochs=1, model_config={"hidden": 16, "latent": 2})
+    [record] = Trainer(vae, tmp_path, quiet=True, data=data).fit()
+    assert list(record) == ["epoch", "train_loss", "val_loss", "seconds", "images_per_s", "lr",
+                            "train_recon", "train_kl", "val_recon", "val_kl"]  # 'bce' is 'recon'
+
+
+def test_distinct_metrics_drops_repeated_values():
+    assert distinct_metrics({"loss": 3.0, "bce": 3.0}) == []
+    assert distinct_metrics({"loss": 5.0, "recon": 3.0, "kl": 2.0, "bce": 3.0}) == ["recon", "kl"]
+    assert distinct_metrics({"loss": 5.0, "bce": 4.0, "penalty": 1.0}) == ["bce", "penalty"]
+
+
+def test_images_per_s_leaves_out_the_first_batch(tmp_path, data):
+    """The first batch pays for compiling kernels; the rate reported is the warm one."""
+    def slow_first_batch(trainer, epoch, batch):
+        if batch == 1:
+            time.sleep(1.0)
+
+    trainer = Trainer(settings(epochs=1), tmp_path, quiet=True, data=data, callback=slow_first_batch)
+    [record] = trainer.fit()
+    assert record["seconds"] > 1.0
+    assert record["images_per_s"] > 2 * len(data[0]) / 1.0  # with the sleep counted: at most 256
 
 
 def test_float32_throughout(tmp_path, data):
@@ -167,6 +202,25 @@ def test_nothing_non_finite_is_saved_when_the_loss_stays_finite(tmp_path, data):
         assert _all_finite(load_checkpoint(tmp_path / LAST))
 
 
+def test_divergence_warns_nothing_before_the_message(tmp_path, data):
+    vae = settings(model="vae", lr=1e6, epochs=3, model_config={"hidden": 16, "latent": 2})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TrainingDiverged):
+            Trainer(vae, tmp_path, quiet=True, data=data).fit()
+    assert [str(w.message) for w in caught] == []
+
+
+def test_divergence_is_one_line_on_stderr(tmp_path):
+    command = [sys.executable, "-m", "autoencoders", "train", "--model", "vae", "--set", "hidden=16",
+               "--lr", "1e6", "--limit", "200", "--epochs", "2", "--quiet", "--out", str(tmp_path / "run")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "MINIGRAD_QUIET": "1"})
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("autoencoders train: stopped: epoch 1")
+
+
 def test_state_guard_names_the_optimizer_array(tmp_path, data):
     trainer = Trainer(settings(), tmp_path, quiet=True, data=data)
     trainer.fit()
@@ -240,3 +294,28 @@ def test_progress_bar_only_on_a_terminal():
     quiet = FakeTerminal()
     ProgressBar(1, 3, 10, stream=quiet, enabled=False, interval=0).update(1, 0.1, 1.0)
     assert quiet.getvalue() == ""
+
+
+# --- benchmarks/step_time.py ------------------------------------------------------------------
+
+def load_step_time(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # it imports torch_reference from there
+    spec = importlib.util.spec_from_file_location("step_time", ROOT / "benchmarks" / "step_time.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_step_time_without_torch_is_one_line(monkeypatch, capsys):
+    step_time = load_step_time(monkeypatch)
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
+    with pytest.raises(SystemExit) as exit:
+        step_time.main(["vae", "--torch", "--warmup", "0", "--steps", "1", "--repeats", "1"])
+    assert exit.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "not installed: pip install torch==2.13.0" in line
+
+
+def test_every_step_time_option_has_help(monkeypatch):
+    parser = load_step_time(monkeypatch).build_parser()
+    assert all(action.help for action in parser._actions)

