@@ -17,12 +17,14 @@ from . import ops
 from .function import OPS, Function, register
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops import (abs, add, broadcast_to, clip, concatenate, div, elu, exp, expand_dims, flatten,
+from .ops import (abs, add, broadcast_to, cat, clip, concatenate, div, elu, exp, expand_dims, flatten,
                   getitem, leaky_relu, log, log_sigmoid, log_softmax, logsumexp, matmul, max,
                   maximum, mean, min, minimum, mul, neg, pad, permute, pow, relu, reshape, selu,
                   sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub, sum, tanh,
                   transpose, var, where)
-from .tensor import Tensor, grad, tensor
+from .tensor import Tensor, argmax, argmin, grad, tensor
+from .creation import (arange, empty, empty_like, full, full_like, linspace, ones, ones_like, rand,
+                       rand_like, randn, randn_like, zeros, zeros_like)
 from . import nn, optim, random  # noqa: E402  (after Tensor: layers build on it)
 from . import utils  # noqa: E402
 from .serialization import load, save  # noqa: E402

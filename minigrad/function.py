@@ -53,6 +53,7 @@ class Function:
     """Base class of differentiable ops. Subclasses define forward and vjp."""
 
     op_name = "function"
+    takes_any_dtype = False  # True only for astype: a bool or int64 tensor (argmax, x > 0) -> float
     vjp = None  # subclasses define vjp(self, g, inputs, y, xp); see the module docstring
 
     def forward(self, *arrays):
@@ -74,7 +75,7 @@ class Function:
         arrays = _arrays_of_same_dtype_tensors(inputs)  # the common case, with nothing to convert
         same_dtype_tensors = arrays is not None
         if not same_dtype_tensors:
-            arrays = _input_arrays(inputs, cls.op_name)
+            arrays = _input_arrays(inputs, cls)
         if is_grad_enabled():
             fn.needs_input_grad = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
         else:
@@ -111,22 +112,36 @@ def _arrays_of_same_dtype_tensors(inputs):
         if not isinstance(x, Tensor) or (arrays and x.data.dtype != arrays[0].dtype):
             return None
         arrays.append(x.data)
+    if arrays and arrays[0].dtype not in dtypes.FLOAT_DTYPES:
+        return None  # int64 or bool tensors (argmax, comparisons): see _input_arrays
     return arrays
 
 
-def _input_arrays(inputs, op_name):
-    """The arrays ``forward`` receives, for inputs that are not all tensors of one dtype.
+def _input_arrays(inputs, op):
+    """The arrays ``forward`` receives, for inputs that are not all float tensors of one dtype.
 
-    Tensors give their data and None stays None. The tensors must share one
-    float dtype, and a float32/float64 NumPy array must have it too (TypeError
-    naming both dtypes, from ``dtypes.common_dtype``); Python numbers, lists and
-    integer arrays are converted to it.
+    Float tensors give their data and None stays None. The float tensors must
+    share one dtype, and a float32/float64 NumPy array must have it too
+    (TypeError naming both dtypes, from ``dtypes.common_dtype``); Python numbers,
+    lists, integer arrays and integer or boolean tensors (argmax, comparisons)
+    are converted to it, as a mask in ``mask * x`` is. An op whose tensors are
+    all integer or boolean is refused (``pred + 1`` has no float dtype to take;
+    ``.float()`` says which one), except ``astype``, which is that conversion.
     """
-    dtype = dtypes.common_dtype([x.data for x in inputs if isinstance(x, Tensor)], op_name)
+    op_name = op.op_name
+    tensor_arrays = [x.data for x in inputs if isinstance(x, Tensor)]
+    if op.takes_any_dtype:
+        return [x.data if isinstance(x, Tensor) else x for x in inputs]
+    if tensor_arrays and not any(a.dtype in dtypes.FLOAT_DTYPES for a in tensor_arrays):
+        raise TypeError(f"{op_name}: no float tensor among the operands (a {tensor_arrays[0].dtype} tensor "
+                        "computes nothing here); convert it first with .float() or .double()")
+    dtype = dtypes.common_dtype(tensor_arrays, op_name)
     arrays = []
     for x in inputs:
-        if isinstance(x, Tensor):
+        if isinstance(x, Tensor) and x.data.dtype in dtypes.FLOAT_DTYPES:
             arrays.append(x.data)
+        elif isinstance(x, Tensor):
+            arrays.append(x.data.astype(dtype))
         elif x is None:
             arrays.append(None)
         elif isinstance(x, np.ndarray) and x.dtype in dtypes.FLOAT_DTYPES:

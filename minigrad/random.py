@@ -55,3 +55,8 @@ def normal(mean, std, shape, dtype=np.float32):
 def rand(shape, dtype=np.float32):
     """Array of ``shape`` drawn uniformly from [0, 1), in ``dtype``."""
     return _generator.random(size=shape, dtype=np.dtype(dtype).type)
+
+
+def randn(shape, dtype=np.float32):
+    """Array of ``shape`` drawn from N(0, 1), in ``dtype`` (drawn in that dtype, as ``rand``)."""
+    return _generator.standard_normal(size=shape, dtype=np.dtype(dtype).type)

@@ -272,7 +272,7 @@ def test_tensor_copies_its_data_and_gradients_do_not_alias():
 def test_reductions_accept_numpy_and_pytorch_spellings():
     x = t(np.arange(6.0).reshape(2, 3))
     for a, b in [(x.sum(axis=1, keepdims=True), x.sum(dim=1, keepdim=True)),
-                 (x.mean(1), x.mean(dim=1)), (x.max(0), x.max(dim=0)), (x.var(axis=(0, 1)), x.var(dim=(0, 1)))]:
+                 (x.mean(1), x.mean(dim=1)), (x.max(axis=0), x.max(dim=0).values), (x.var(axis=(0, 1)), x.var(dim=(0, 1)))]:
         assert a.shape == b.shape
         np.testing.assert_array_equal(a.data, b.data)
     with pytest.raises(TypeError, match="axis or dim"):
@@ -288,3 +288,19 @@ def test_matmul_shape_errors_name_the_op_and_both_shapes(a_shape, b_shape, messa
     a, b = mg.tensor(np.ones(a_shape)), mg.tensor(np.ones(b_shape))
     with pytest.raises(ValueError, match=message):
         a @ b
+
+
+def test_integer_and_boolean_tensors_never_promote_silently():
+    """argmax and comparisons give int64 and bool tensors: as a mask beside a float tensor they take
+    its dtype; on their own they refuse arithmetic (no dtype to take) but still count."""
+    x = mg.tensor([[1.0, 5.0, 2.0], [3.0, 0.0, 4.0]], requires_grad=True)
+    masked = (x > 1) * x
+    assert masked.dtype == np.float32
+    masked.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, (x.data > 1).astype(np.float32))
+    pred = x.argmax(dim=1)
+    with pytest.raises(TypeError, match="no float tensor among the operands"):
+        pred + 1
+    correct = pred == np.array([1, 0])
+    assert correct.sum().item() == 1 and isinstance(correct.sum().item(), int)
+    assert correct.float().mean().item() == 0.5 and correct.float().dtype == np.float32

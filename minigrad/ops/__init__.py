@@ -114,9 +114,33 @@ def broadcast_to(x, shape): return BroadcastTo.apply(x, shape=tuple(shape))
 def expand_dims(x, axis): return ExpandDims.apply(x, axis=axis)
 def squeeze(x, axis=None): return Squeeze.apply(x, axis=axis)
 def flatten(x, start_dim=0, end_dim=-1): return Flatten.apply(x, start_dim=start_dim, end_dim=end_dim)
-def concatenate(tensors, axis=0): return Concatenate.apply(*tensors, axis=axis)
-def stack(tensors, axis=0): return Stack.apply(*tensors, axis=axis)
 def matmul(a, b): return MatMul.apply(a, b)
+
+
+# Joining tensors: NumPy's names and ``axis``, or PyTorch's ``cat`` and ``dim`` (not both).
+def concatenate(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing axis (torch.cat, torch.concatenate)."""
+    return Concatenate.apply(*tensors, axis=_join_axis(axis, dim, "dim"))
+
+
+def cat(tensors, dim=0, *, axis=None):
+    """PyTorch's name for ``concatenate``."""
+    return Concatenate.apply(*tensors, axis=_join_axis(dim, axis, "axis"))
+
+
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors along a new axis."""
+    return Stack.apply(*tensors, axis=_join_axis(axis, dim, "dim"))
+
+
+def _join_axis(positional, keyword, keyword_name):
+    """The axis to join along: the keyword-only spelling when given (then the positional one
+    must have kept its default, 0), else the positional one."""
+    if keyword is None:
+        return positional
+    if positional != 0:
+        raise TypeError(f"give axis or dim, not both (got {positional!r} and {keyword_name}={keyword!r})")
+    return keyword
 
 
 def transpose(x, dim0=None, dim1=None):

@@ -212,6 +212,8 @@ class AsType(Function):
     VJP: dL/dx = g converted back to x's dtype.
     """
 
+    takes_any_dtype = True  # also bool and int64 tensors (comparisons, argmax) -> float
+
     def __init__(self, dtype):
         self.dtype = dtypes.resolve_dtype(dtype)
 
