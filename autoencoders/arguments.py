@@ -1,11 +1,20 @@
 """What the commands share about their arguments: the error a user can fix, argument types
-that reject bad values in one line, the flags that say where a dataset comes from, and which
-dataset a checkpoint command reads.
+that reject bad values in one line, the flags that say where a dataset comes from, which
+dataset a checkpoint command reads, and the one grammar every command follows:
+
+    CHECKPOINT   the checkpoint a command reads is its first (positional) argument; the
+                 spelling --checkpoint is refused with a one-line error saying so
+    --out DIR    always a folder; the files inside get fixed names (a .png is refused)
+    --quiet      no progress lines on stderr (errors still are)
+    --dataset    mnist-5k (also called embedded), mnist or fashion-mnist
 
 The command line (cli.py) and the applications' commands (apps/commands.py) both build on
 these; nothing here knows any command.
 """
 import argparse
+from pathlib import Path
+
+from .data import describe_datasets
 
 
 class UsageError(Exception):
@@ -64,6 +73,56 @@ def key_value(text):
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
     return key.strip(), value
+
+
+# ----- the grammar every command shares -------------------------------------------------------
+class RefuseCheckpointFlag(argparse.Action):
+    """--checkpoint given: the checkpoint is the first argument. One line saying so."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"the checkpoint is the first argument, not {option_string}: "
+                     f"{parser.prog} {values} ...")
+
+
+def add_checkpoint_argument(p):
+    """The positional CHECKPOINT, and a hidden --checkpoint that explains the grammar."""
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint (e.g. runs/vae/last.npz)")
+    p.add_argument("--checkpoint", dest="checkpoint_flag", action=RefuseCheckpointFlag,
+                   metavar="CKPT", help=argparse.SUPPRESS)
+
+
+def out_folder(text):
+    """An argument type: --out names a folder, never a file."""
+    if text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(
+            f"names a folder, not a file: the figures are written inside it with fixed names; "
+            f"got {text!r} (give a folder, e.g. {text[:-4] or 'out'})")
+    if Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"names a folder, but {text} is a file")
+    return text
+
+
+def add_out_argument(p, default_text, what="the figures"):
+    p.add_argument("--out", type=out_folder, default=None, metavar="DIR",
+                   help=f"folder for {what}, made if missing; the files inside have fixed names "
+                   f"(default: {default_text})")
+
+
+def add_quiet_argument(p, what="no progress lines on stderr, only errors"):
+    p.add_argument("--quiet", action="store_true", help=what)
+
+
+def dataset_help(default_text):
+    """--dataset's help: every name with what it is (mnist-5k and embedded are one dataset)."""
+    described = describe_datasets()
+    names = "; ".join(f"{name}: {text}" for name, text in described.items())
+    return (f"images to use. {names}. mnist and fashion-mnist are read from --data-dir "
+            f"(default: {default_text})")
+
+
+def add_dataset_argument(p, default=None, default_text="the one the checkpoint was trained on"):
+    p.add_argument("--dataset", choices=tuple(describe_datasets()), default=default,
+                   help=dataset_help(default_text))
 
 
 # ----- where the data comes from ------------------------------------------------------------

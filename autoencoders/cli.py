@@ -3,9 +3,15 @@
     train        train a model; checkpoints, metrics and figures go to --out
     evaluate     a checkpoint's loss on the test images (JSON on stdout)
     reconstruct  a PNG of test images over their reconstructions
-    sample       a PNG of new images from a generative model
+    sample       a PNG of new images from a generative model (the quick look; the
+                 analysis, -log p(x) against a baseline, is the application 'generate')
     plot         loss curves (and a scatter of the codes) of a run folder
     models       the models and their options
+
+One grammar (arguments.py): a command that reads a checkpoint takes it as its first
+argument, ``--out`` is always a folder (files inside get fixed names; the default is a
+subfolder named after the command beside the checkpoint, or runs/...), ``--quiet``
+silences the progress lines.
 
 Model hyperparameters are not flags of their own: every model declares its
 options (see ``autoencoders models``) and they are given as
@@ -26,11 +32,12 @@ import numpy as np
 
 from . import figures
 from .apps import commands as app_commands
-from .arguments import (Parser, UsageError, add_data_source_arguments, bounded_int,
+from .arguments import (Parser, UsageError, add_checkpoint_argument, add_data_source_arguments,
+                        add_dataset_argument, add_out_argument, add_quiet_argument, bounded_int,
                         checkpoint_dataset, data_source, key_value, non_negative_float,
-                        non_negative_int, positive_float, positive_int)
+                        non_negative_int, out_folder, positive_float, positive_int)
 from .checkpoint import CheckpointError, load_checkpoint, load_model
-from .data import DATASET_NAMES, DataError, load_split, to_float
+from .data import DataError, load_split, to_float
 from .models import MODELS, ConfigError, describe_models, get_model_class
 from .models.base import resolve_config
 from .run_folder import RunFolderError
@@ -40,6 +47,9 @@ from .train import (BEST, LAST, METRICS, OPTIMIZERS, SCHEDULES, TrainSettings, T
 PROG = "autoencoders"
 FIGURE_IMAGES = 10     # originals shown in a reconstructions figure
 CODE_IMAGES = 2000     # images encoded for the codes scatter
+SAMPLES_PER_DIGIT = 8  # a conditional model's samples.png after training: one row of 8 per digit
+MAIN_OPTIONS = ("arch", "widths", "hidden", "code", "latent")   # always in the run header
+LOSS_TERMS = {"recon": "reconstruction -log p(x|z)", "kl": "KL(q(z|x) || p(z))"}  # in loss_curves.png
 MAX_SAMPLES = 10_000   # images one 'sample' draws (10,000 images are a 2,800 x 2,200 pixel PNG)
 
 
@@ -60,9 +70,7 @@ def build_parser():
                    help=f"model to train, one of: {', '.join(MODELS)} (default: {defaults.model})")
     p.add_argument("--set", dest="options", action="append", type=key_value, default=[],
                    metavar="NAME=VALUE", help=f"a model option, repeatable (see '{PROG} models')")
-    p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
-                   help=f"images to train on; mnist-5k is embedded and works offline, mnist and "
-                   f"fashion-mnist are read from --data-dir (default: {defaults.dataset})")
+    add_dataset_argument(p, default_text=defaults.dataset)
     add_data_source_arguments(p)
     p.add_argument("--epochs", type=positive_int, default=None,
                    help=f"total epochs; with --resume, a new total (default: {defaults.epochs})")
@@ -96,7 +104,7 @@ def build_parser():
     p.add_argument("--limit", type=non_negative_int, default=None, metavar="N",
                    help="use at most N training and N validation images, for quick checks; "
                    f"0 = all (default: {defaults.limit})")
-    p.add_argument("--out", default=None, metavar="DIR",
+    p.add_argument("--out", type=out_folder, default=None, metavar="DIR",
                    help="run folder for checkpoints, metrics and figures (default: runs/<model>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last.npz, exactly where it stopped; "
@@ -119,38 +127,45 @@ def build_parser():
     p.set_defaults(run=cmd_evaluate)
 
     p = commands.add_parser("reconstruct", help="PNG of test images over their reconstructions",
-                            description="Write a PNG: test images in the top row, the model's "
-                            "reconstructions below.")
+                            description="Write OUT/reconstructions.png: test images in the top row, "
+                            "the model's reconstructions below.")
     add_checkpoint_arguments(p)
     p.add_argument("--n", type=positive_int, default=FIGURE_IMAGES, help="images to show (default: 10)")
-    p.add_argument("--out", default=None, metavar="PNG",
-                   help="output file (default: reconstructions.png beside the checkpoint)")
+    add_out_argument(p, "reconstruct/ beside the checkpoint", "the figure")
+    add_quiet_argument(p, "do not print the figure's path")
     p.set_defaults(run=cmd_reconstruct)
 
     p = commands.add_parser("sample", help="PNG of new images (generative models only)",
-                            description="Write a PNG grid of images drawn from a generative model.")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint")
+                            description="The quick look: write OUT/samples.png, a grid of images "
+                            "drawn from a generative model's prior (a conditional model: one "
+                            "labelled row per digit). For the analysis, test -log p(x) next to a "
+                            f"baseline, use '{PROG} generate'.")
+    add_checkpoint_argument(p)
     p.add_argument("--n", type=bounded_int(1, MAX_SAMPLES), default=64,
-                   help=f"images to draw, at most {MAX_SAMPLES} (default: 64)")
+                   help=f"images to draw, at most {MAX_SAMPLES}; a conditional model without "
+                   "--label draws n rounded up to whole rows of its digits (default: 64)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draw (default: 0)")
     p.add_argument("--label", type=non_negative_int, default=None,
-                   help="conditional models: the digit to draw (default: 0..9 in turn)")
-    p.add_argument("--out", default=None, metavar="PNG",
-                   help="output file (default: samples.png beside the checkpoint)")
+                   help="conditional models: the digit to draw (default: one row per digit)")
+    add_out_argument(p, "sample/ beside the checkpoint", "the figure")
+    add_quiet_argument(p, "do not print the figure's path")
     p.set_defaults(run=cmd_sample)
 
     p = commands.add_parser("plot", help="loss curves and codes scatter of a run folder",
-                            description="Write loss_curves.png from RUN/metrics.jsonl and, when the run "
-                            "has a checkpoint, codes.png (test codes coloured by label, PCA to 2-D if "
-                            "the code is wider).")
+                            description="Write loss_curves.png from RUN/metrics.jsonl (with the "
+                            "reconstruction and KL terms when the run records them) and, when the "
+                            "run has a checkpoint, codes.png (test codes coloured by label, PCA to "
+                            "2-D if the code is wider).")
     p.add_argument("run_dir", metavar="RUN", help="a run folder written by 'train'")
-    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RUN)")
+    add_out_argument(p, "RUN")
+    add_dataset_argument(p, default_text="the one the run was trained on")
     add_data_source_arguments(p)
+    add_quiet_argument(p, "do not print the figures' paths")
     p.set_defaults(run=cmd_plot)
 
     p = commands.add_parser("models", help="list the models and their options",
-                            description="List every model with its options (give them to train "
-                            "as --set name=value).")
+                            description="List every model with its options, their defaults and "
+                            "allowed values (give them to train as --set name=value).")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(run=cmd_models)
 
@@ -160,9 +175,8 @@ def build_parser():
 
 
 def add_checkpoint_arguments(p):
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .npz checkpoint (e.g. runs/dense/best.npz)")
-    p.add_argument("--dataset", choices=DATASET_NAMES, default=None,
-                   help="dataset (default: the one the checkpoint was trained on)")
+    add_checkpoint_argument(p)
+    add_dataset_argument(p)
     add_data_source_arguments(p)
     p.add_argument("--split", choices=("train", "test"), default="test", help="split (default: test)")
     p.add_argument("--model", default=None, metavar="NAME",
@@ -198,7 +212,7 @@ def cmd_train(args, log):
                           overwrite=args.overwrite)
     if not args.quiet:
         s = trainer.settings
-        log(f"training {s.model} {trainer.model.config} on {s.dataset} "
+        log(f"training {s.model} ({run_options(trainer.model)}) on {s.dataset} "
             f"({len(trainer.train_images)} train / {len(trainer.val_images)} validation images), "
             f"epochs {trainer.epoch + 1}..{s.epochs}, {s.optimizer} lr {s.lr}, seed {s.seed} -> {out_dir}")
     try:
@@ -224,6 +238,20 @@ def cmd_train(args, log):
         if not args.quiet:
             log("figures: " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def run_options(model):
+    """The options of the run header: the main ones (widths, latent size, architecture) and
+    every one set away from its default; the others (which may not even apply, such as the
+    Gaussian decoder's sigma of a Bernoulli VAE) are left out."""
+    options = get_model_class(model.name).options
+    shown = [f"{name}={format_value(value)}" for name, value in model.config.items()
+             if name in MAIN_OPTIONS or value != options[name].default]
+    return ", ".join(shown) if shown else "default options"
+
+
+def format_value(value):
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def saved_state(out_dir):
@@ -273,29 +301,41 @@ def write_run_figures(model, history, images, labels, out_dir, seed=0):
     x, y = images_as_input(images[:CODE_IMAGES], flat), labels[:CODE_IMAGES]
     paths.append(figures.plot_codes(model.embed(x, y), y, out_dir / "codes.png"))
     if model.can_sample:
-        ncols = 10 if model.needs_labels else 8   # conditional: one column per digit
-        samples = model.sample(8 * ncols, np.random.default_rng(seed), sample_labels(model, 8 * ncols))
-        paths.append(figures.plot_images(samples, out_dir / "samples.png", ncols=ncols,
-                                         title=f"{model.name}: samples"))
+        n = SAMPLES_PER_DIGIT * model.config.get("classes", 10) if model.needs_labels else 64
+        paths.append(write_samples(model, n, out_dir / "samples.png", seed))
     return paths
 
 
+def write_samples(model, n, path, seed=0, label=None):
+    """A PNG of n images from the prior, with no ragged row. A conditional model without a
+    ``label`` draws one row per digit, each row labelled with its digit (n is rounded up to
+    whole rows)."""
+    rng = np.random.default_rng(seed)
+    title = f"{model.name}: samples" + (f" of digit {label}" if label is not None else "")
+    if model.needs_labels and label is None:
+        classes = model.config.get("classes", 10)
+        per_row = -(-n // classes)
+        samples = model.sample(classes * per_row, rng, np.repeat(np.arange(classes), per_row))
+        return figures.plot_images(samples, path, ncols=per_row, title=title,
+                                   row_labels=list(range(classes)), ylabel="digit")
+    labels = np.full(n, label, dtype=np.int64) if model.needs_labels else None
+    return figures.plot_images(model.sample(n, rng, labels), path, ncols=None, title=title)
+
+
 def loss_figure(history, path, model_name=""):
+    """loss_curves.png of a history (metrics.jsonl records); the terms of the loss (a VAE's
+    reconstruction and KL) in a panel each when the records have them."""
     epochs = [r["epoch"] for r in history]
-    val = [r["val_loss"] for r in history]
-    return figures.plot_loss_curves(epochs, [r["train_loss"] for r in history],
-                                    None if None in val else val, path,
-                                    title=f"{model_name} loss".strip(), ylabel="loss per image")
 
+    def series(key):
+        values = [r.get(key) for r in history]
+        return None if None in values else values
 
-def sample_labels(model, n, label=None):
-    """Labels for the samples of a conditional model (None for the others):
-    ``label`` n times, or 0, 1, ..., 9, 0, 1, ... (one row of the grid per pass)."""
-    if not model.needs_labels:
-        return None
-    if label is not None:
-        return np.full(n, label, dtype=np.int64)
-    return np.arange(n, dtype=np.int64) % model.config.get("classes", 10)
+    components = {name: (series(f"train_{key}"), series(f"val_{key}"))
+                  for key, name in LOSS_TERMS.items() if series(f"train_{key}") is not None}
+    return figures.plot_loss_curves(epochs, series("train_loss"), series("val_loss"), path,
+                                    title=f"{model_name} loss".strip(), ylabel="loss per image",
+                                    components=components or None)
 
 
 def images_as_input(images, flat):
@@ -328,13 +368,21 @@ def cmd_evaluate(args, log):
     return 0
 
 
+def command_out(args, command):
+    """--out, or the folder named after the command beside the checkpoint: never the run
+    folder itself, whose figures of the same names were written by 'train'."""
+    return Path(args.out) if args.out else Path(args.checkpoint).parent / command
+
+
 def cmd_reconstruct(args, log):
     model, checkpoint = load_for_command(args)
     _, images, labels = checkpoint_split(args, checkpoint, args.split, args.n, args.dataset)
     x = images_as_input(images, model.input_kind == "flat")
-    out = args.out or Path(args.checkpoint).parent / "reconstructions.png"
-    log(str(figures.plot_reconstructions(x, model.reconstruct(x, labels), out,
-                                         title=f"{model.name}: reconstructions")))
+    path = figures.plot_reconstructions(x, model.reconstruct(x, labels),
+                                        command_out(args, "reconstruct") / "reconstructions.png",
+                                        title=f"{model.name}: reconstructions")
+    if not args.quiet:
+        log(str(path))
     return 0
 
 
@@ -349,11 +397,9 @@ def cmd_sample(args, log):
         raise UsageError(f"--label {args.label} is not a class of model {model.name!r}" +
                          (f" (its classes are 0..{classes - 1})" if model.needs_labels
                           else " (it is not conditional; leave --label out)"))
-    out = args.out or Path(args.checkpoint).parent / "samples.png"
-    samples = model.sample(args.n, np.random.default_rng(args.seed),
-                           sample_labels(model, args.n, args.label))
-    title = f"{model.name}: samples" + (f" of digit {args.label}" if args.label is not None else "")
-    log(str(figures.plot_images(samples, out, ncols=10 if model.needs_labels else 8, title=title)))
+    path = write_samples(model, args.n, command_out(args, "sample") / "samples.png", args.seed, args.label)
+    if not args.quiet:
+        log(str(path))
     return 0
 
 
@@ -371,11 +417,12 @@ def cmd_plot(args, log):
     paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
     if checkpoint_path is not None:
         model, checkpoint = load_model(checkpoint_path)
-        _, images, labels = checkpoint_split(args, checkpoint, "test", CODE_IMAGES)
+        _, images, labels = checkpoint_split(args, checkpoint, "test", CODE_IMAGES, args.dataset)
         x = images_as_input(images, model.input_kind == "flat")
         paths.append(figures.plot_codes(model.embed(x, labels), labels, out_dir / "codes.png"))
-    for path in paths:
-        log(str(path))
+    if not args.quiet:
+        for path in paths:
+            log(str(path))
     return 0
 
 
@@ -390,10 +437,23 @@ def cmd_models(args, log):
         print(f"    input {d['input_kind']} {shape}; can sample: {'yes' if d['can_sample'] else 'no'}; "
               f"uses labels: {'yes' if d['needs_labels'] else 'no'}")
         for key, option in d["options"].items():
-            default = option["default"]
-            shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-            print(f"    {f'--set {key}={shown}':<28} {option['help']}")
+            flag, allowed = f"--set {key}={format_value(option['default'])}", allowed_values(option)
+            print(f"    {flag:<28} {option['help']}" + (f" [{allowed}]" if allowed else ""))
     return 0
+
+
+def allowed_values(option):
+    """'one of: a, b', '1 to 4096', '>= 0' or '' for an option of describe_models."""
+    if option.get("choices"):
+        return "one of: " + ", ".join(map(str, option["choices"]))
+    low, high = option.get("min"), option.get("max")
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    if low is not None:
+        return f">= {low:g}"
+    if high is not None:
+        return f"<= {high:g}"
+    return ""
 
 
 # ----- entry point --------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """Figures as PNG files: loss curves, image grids, a scatter of the codes, AUROC bars.
 
-Every function takes numpy arrays and an output path, writes one PNG and
-returns the path, so any code (the trainer, the command line, a notebook) can
-reuse them. They build a ``matplotlib.figure.Figure`` directly instead of going
-through ``pyplot``: no window, no global figure state, nothing to close, and
-the Agg renderer is used whatever backend the caller has chosen.
+Every ``plot_*`` function takes numpy arrays and an output path, writes one PNG
+and returns the path, so any code (the trainer, the command line, a notebook)
+can reuse them. Each draws a ``matplotlib.figure.Figure`` made by a ``*_figure``
+function of the same arguments (without the path), which a test or a notebook
+can inspect: its titles, axis labels and tick labels. They build the Figure
+directly instead of going through ``pyplot``: no window, no global figure
+state, nothing to close, and the Agg renderer is used whatever backend the
+caller has chosen.
 
 Images may be given as (N, 28, 28), (N, 1, 28, 28) or flat (N, 784), with
 pixel values in [0, 1].
@@ -42,15 +45,31 @@ def save(fig, path):
 
 
 
-def image_grid(images, ncols):
-    """Tile (N, H, W) images into one (rows*H, ncols*W) array, with 1-pixel gaps."""
+def grid_columns(n):
+    """Columns for a grid of n images without a ragged last row: the smallest divisor of n
+    that is at least sqrt(n) (as square as the divisors allow, wider than tall). When n has no
+    divisor up to 2 sqrt(n) (a prime, say), ceil(sqrt(n)) columns, and the last row is padded
+    with blank cells (see image_grid)."""
+    if n < 1:
+        raise ValueError(f"a grid needs at least one image, got {n}")
+    root = math.isqrt(n - 1) + 1 if n > 1 else 1          # ceil(sqrt(n))
+    for ncols in range(root, 2 * root + 1):
+        if n % ncols == 0:
+            return ncols
+    return root
+
+
+def image_grid(images, ncols, blank=1.0):
+    """Tile (N, H, W) images into one (rows*H, ncols*W) array, with 1-pixel gaps (white).
+    Cells after the last image are filled with ``blank`` (white by default; 0 draws them as
+    empty black tiles, so a padded grid stays a full rectangle)."""
     images = as_images(images)
     n, h, w = images.shape
     nrows = math.ceil(n / ncols)
     grid = np.ones((nrows * (h + 1) - 1, ncols * (w + 1) - 1), dtype=np.float32)
-    for i, image in enumerate(images):
+    for i in range(nrows * ncols):
         r, c = divmod(i, ncols)
-        grid[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = image
+        grid[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = images[i] if i < n else blank
     return grid
 
 
@@ -61,14 +80,59 @@ def _show_grid(ax, grid, title=None):
         ax.set_title(title, fontsize=10)
 
 
-def plot_images(images, path, ncols=8, title=None):
-    """A grid of images (e.g. samples from a generative model)."""
-    grid = image_grid(images, ncols)
+def _label_cells(ax, count, cell, labels, axis, name=None):
+    """Tick labels at the centres of ``count`` grid cells of side ``cell`` pixels (+1 gap)."""
+    centres = [i * (cell + 1) + (cell - 1) / 2 for i in range(count)]
+    if axis == "x":
+        ax.set_xticks(centres)
+        ax.set_xticklabels([str(label) for label in labels], fontsize=7)
+        if name:
+            ax.set_xlabel(name)
+    else:
+        ax.set_yticks(centres)
+        ax.set_yticklabels([str(label) for label in labels], fontsize=7)
+        if name:
+            ax.set_ylabel(name)
+
+
+def images_figure(images, ncols=None, title=None, row_labels=None, col_labels=None,
+                  xlabel=None, ylabel=None):
+    """The Figure of a grid of images: ``ncols`` to a row (default: grid_columns, no ragged
+    row), row_labels / col_labels written beside the rows / under the columns (e.g. the digit
+    a CVAE was asked for, or the z values of a decoded manifold), xlabel / ylabel naming them."""
+    images = as_images(images)
+    ncols = ncols or grid_columns(len(images))
+    grid = image_grid(images, ncols, blank=0.0)
+    side = images.shape[1]
+    nrows = math.ceil(len(images) / ncols)
+    for labels, count, what in ((row_labels, nrows, "rows"), (col_labels, ncols, "columns")):
+        if labels is not None and len(labels) != count:
+            raise ValueError(f"{len(labels)} labels for {count} {what} of images")
     scale = 1.2 / 29  # inches per pixel of the grid
-    fig = Figure(figsize=(max(2.0, grid.shape[1] * scale), max(2.0, grid.shape[0] * scale + 0.4)))
-    _show_grid(fig.add_subplot(1, 1, 1), grid, title)
+    labelled = row_labels is not None or col_labels is not None
+    fig = Figure(figsize=(max(2.0, grid.shape[1] * scale + (0.6 if labelled else 0)),
+                          max(2.0, grid.shape[0] * scale + 0.4 + (0.5 if labelled else 0))))
+    ax = fig.add_subplot(1, 1, 1)
+    _show_grid(ax, grid, title)
+    if labelled:
+        ax.set_axis_on()
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.tick_params(length=0)
+        if row_labels is not None:
+            _label_cells(ax, nrows, side, row_labels, "y", ylabel)
+        if col_labels is not None:
+            _label_cells(ax, ncols, side, col_labels, "x", xlabel)
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_images(images, path, ncols=8, title=None, **labels):
+    """A grid of images (e.g. samples from a generative model); ``labels``: the row_labels,
+    col_labels, xlabel and ylabel of images_figure. ncols=None chooses grid_columns."""
+    return save(images_figure(images, ncols, title, **labels), path)
 
 
 def plot_reconstructions(originals, reconstructions, path, title=None):
@@ -88,22 +152,35 @@ def plot_reconstructions(originals, reconstructions, path, title=None):
     return save(fig, path)
 
 
-def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="loss"):
-    """Training and validation loss against the epoch number."""
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot(epochs, train_loss, marker="o", label="train")
-    if val_loss is not None:
-        ax.plot(epochs, val_loss, marker="s", label="validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    if len(epochs) <= 20:
-        ax.set_xticks(list(epochs))
+def loss_curves_figure(epochs, train_loss, val_loss, title="loss", ylabel="loss", components=None,
+                       component_ylabel="nats per image"):
+    """Training and validation loss against the epoch number; with ``components``
+    ({name: (train values, validation values or None)}, e.g. a VAE's reconstruction and KL
+    terms), one more panel per term of the loss (y axis: component_ylabel), each on its own
+    scale (a KL of 5 nats would be a flat line beside a reconstruction term of 100)."""
+    components = components or {}
+    panels = 1 + len(components)
+    fig = Figure(figsize=(6 if panels == 1 else 4.5 * panels, 4))
+    curves = {title: (train_loss, val_loss), **components}
+    for i, (name, (train, val)) in enumerate(curves.items()):
+        ax = fig.add_subplot(1, panels, i + 1)
+        ax.plot(epochs, train, marker="o", label="train")
+        if val is not None:
+            ax.plot(epochs, val, marker="s", linestyle="--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel if i == 0 else component_ylabel)
+        ax.set_title(name)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        if len(epochs) <= 20:
+            ax.set_xticks(list(epochs))
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="loss", components=None):
+    """Training and validation loss against the epoch number (see loss_curves_figure)."""
+    return save(loss_curves_figure(epochs, train_loss, val_loss, title, ylabel, components), path)
 
 
 def pca_2d(codes):
@@ -123,11 +200,15 @@ def pca_2d(codes):
     return u[:, :2] * s[:2]
 
 
-def plot_codes(codes, labels, path, title=None):
-    """A scatter of the codes in 2-D (PCA if wider), one colour per label."""
+def codes_figure(codes, labels, title=None, axis_labels=None):
+    """A scatter of the codes in 2-D, one colour per label. Codes wider than 2 are projected
+    onto their first two principal components (axes 'PC 1', 'PC 2'); 2-D codes are drawn as
+    they are (axes 'z1', 'z2'). axis_labels overrides the names, for points projected elsewhere."""
     codes = np.asarray(codes)
     points = pca_2d(codes)
     width = codes.reshape(len(codes), -1).shape[1]
+    if axis_labels is None:
+        axis_labels = ("PC 1", "PC 2") if width > 2 else ("z1", "z2" if width == 2 else "")
     fig = Figure(figsize=(6, 5))
     ax = fig.add_subplot(1, 1, 1)
     if labels is None:
@@ -139,18 +220,19 @@ def plot_codes(codes, labels, path, title=None):
                              cmap="tab10" if len(classes) <= 10 else "viridis",
                              vmin=classes.min() - 0.5, vmax=classes.max() + 0.5)
         fig.colorbar(scatter, ax=ax, ticks=classes, label="label")
-    if width > 2:
-        ax.set_xlabel("principal component 1")
-        ax.set_ylabel("principal component 2")
-    else:
-        ax.set_xlabel("code 1")
-        ax.set_ylabel("code 2")
-    ax.set_title(title or (f"codes ({width}-D, PCA to 2-D)" if width > 2 else "codes"))
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.set_title(title or (f"codes ({width}-D, PCA to 2-D)" if width > 2 else f"codes ({width}-D)"))
     fig.tight_layout()
-    return save(fig, path)
+    return fig
 
 
-def plot_auroc_per_class(auroc_by_method, classes, path):
+def plot_codes(codes, labels, path, title=None, axis_labels=None):
+    """A scatter of the codes in 2-D (see codes_figure)."""
+    return save(codes_figure(codes, labels, title, axis_labels), path)
+
+
+def auroc_figure(auroc_by_method, classes, title=None):
     """Grouped bars: for each class (the normal digit of an anomaly detector), one bar per
     method with its AUROC. auroc_by_method: {method: [AUROC per class]}."""
     fig = Figure(figsize=(8, 4))
@@ -158,12 +240,21 @@ def plot_auroc_per_class(auroc_by_method, classes, path):
     width = 0.8 / len(auroc_by_method)
     for i, (method, values) in enumerate(auroc_by_method.items()):
         ax.bar(np.arange(len(classes)) + i * width, values, width, label=method)
+    ax.axhline(0.5, color="gray", linestyle="--", linewidth=1, label="chance (0.5)")
     ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2)
     ax.set_xticklabels([str(c) for c in classes])
-    ax.set_xlabel("normal digit")
-    ax.set_ylabel("AUROC")
-    ax.set_ylim(0.5, 1.0)
+    ax.set_xlabel("normal digit (the one trained on)")
+    ax.set_ylabel("AUROC (1 = every anomaly flagged)")
+    lowest = min(min(values) for values in auroc_by_method.values())
+    ax.set_ylim(0.5 if lowest >= 0.5 else 0.0, 1.0)
+    if title:
+        ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_auroc_per_class(auroc_by_method, classes, path, title=None):
+    """The AUROC bars of auroc_figure, as a PNG."""
+    return save(auroc_figure(auroc_by_method, classes, title), path)

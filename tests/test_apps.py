@@ -1,5 +1,6 @@
 """The applications: known answers on tiny inputs, the commands end to end, the report's smoke run."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -238,22 +239,22 @@ SLICE = ["--limit", "300"]
 
 
 def test_generate_command(runs, tmp_path, capsys):
-    assert run(["generate", "--checkpoint", str(runs / "cvae/last.npz"), "--out", str(tmp_path),
-                "--k", "2", *SLICE]) == 0
+    assert run(["generate", str(runs / "cvae/last.npz"), "--out", str(tmp_path), "--k", "2", "--json",
+                *SLICE]) == 0
     result = last_json(capsys)
     assert result["model_nll"] > 0 and result["independent_pixels_nll"] > 0
     assert (tmp_path / "samples.png").is_file() and (tmp_path / "class_grid.png").is_file()
 
 
 def test_generate_on_a_dense_checkpoint_is_a_clear_error(runs, capsys):
-    assert run(["generate", "--checkpoint", str(runs / "dense/last.npz"), *SLICE]) == 2
+    assert run(["generate", str(runs / "dense/last.npz"), *SLICE]) == 2
     err = capsys.readouterr().err
     assert "not generative" in err and "Traceback" not in err and err.count("\n") == 1
 
 
 def test_latent_command_writes_the_manifold_for_a_2d_vae(runs, tmp_path, capsys):
-    assert run(["latent", "--checkpoint", str(runs / "vae/last.npz"), "--out", str(tmp_path),
-                "--grid", "5", *SLICE]) == 0
+    assert run(["latent", str(runs / "vae/last.npz"), "--out", str(tmp_path), "--grid", "5", "--json",
+                *SLICE]) == 0
     assert set(last_json(capsys)["agreement_at_10"]) == {"vae code in 2-D", "PCA-2 of pixels"}
     for name in ("latent_scatter.png", "manifold.png", "interpolation.png"):
         assert (tmp_path / name).is_file(), name
@@ -262,37 +263,117 @@ def test_latent_command_writes_the_manifold_for_a_2d_vae(runs, tmp_path, capsys)
 @pytest.mark.parametrize("app", ["denoise", "search", "features"])
 def test_checkpoint_commands(app, runs, tmp_path, capsys):
     extra = ["--counts", "100,all", "--classifier-epochs", "2", "--classifier-steps", "10"] \
-        if app == "features" else []
-    assert run([app, "--checkpoint", str(runs / "dense/last.npz"), "--out", str(tmp_path), *SLICE,
-                *extra]) == 0
+        if app == "features" else ["--out", str(tmp_path)]
+    assert run([app, str(runs / "dense/last.npz"), "--json", *SLICE, *extra]) == 0
     result = last_json(capsys)
     assert result["model"] == "dense"
 
 
 def test_search_on_a_cvae_is_a_clear_error(runs, capsys):
-    assert run(["search", "--checkpoint", str(runs / "cvae/last.npz"), *SLICE]) == 2
+    assert run(["search", str(runs / "cvae/last.npz"), *SLICE]) == 2
     assert "reads the label" in capsys.readouterr().err
 
 
 def test_anomaly_and_augment_commands(tmp_path, capsys):
     assert run(["anomaly", "--model", "dense", "--set", "hidden=16", "--set", "code=4", "--epochs", "1",
-                "--classes", "3", "--runs", str(tmp_path / "an"), "--limit", "400"]) == 0
+                "--classes", "3", "--runs", str(tmp_path / "an"), "--out", str(tmp_path / "an"),
+                "--limit", "400", "--json"]) == 0
     result = last_json(capsys)
     assert set(result["auroc"]) == {"dense recon", "PCA-4 recon"}
+    assert (tmp_path / "an" / "anomaly_auroc.png").is_file()      # the figure its help promises
     assert run(["augment", "--epochs", "1", "--per-class", "5", "--runs", str(tmp_path / "aug"),
-                "--out", str(tmp_path), "--classifier-epochs", "2", "--classifier-steps", "10"]) == 0
+                "--out", str(tmp_path), "--classifier-epochs", "2", "--classifier-steps", "10",
+                "--json"]) == 0
     result = last_json(capsys)
     assert result["labelled"] == 100 and result["generated"] == 50
     assert 0 <= result["baseline"][0] <= 1 and 0 <= result["augmented"][0] <= 1
 
 
-def test_report_smoke(tmp_path):
-    assert run(["report", "--smoke", "--out", str(tmp_path), "--runs", str(tmp_path / "runs")]) == 0
-    page = (tmp_path / "applications-results.md").read_text()
+# ----- what a person reads: tables with units and baselines, progress lines -------------------------
+def table_of(argv, capsys):
+    """stdout and stderr of a command run without --json."""
+    assert run(argv) == 0
+    return capsys.readouterr()
+
+
+def test_generate_prints_a_table_with_units_and_the_baseline(runs, tmp_path, capsys):
+    out, err = table_of(["generate", str(runs / "vae/last.npz"), "--out", str(tmp_path), "--k", "2",
+                         "--limit", "100"], capsys)
+    assert "nats per image" in out and "lower is better" in out
+    header, rule, row = out.splitlines()[3:6]
+    assert "-log p(x)" in header and "baseline: independent pixels" in header
+    assert set(rule) <= {"-", " "}
+    numbers = re.findall(r"(\d+\.\d\d) nats", row)
+    assert len(numbers) == 2                           # the model's number beside the baseline's
+    assert "{" not in out                              # not JSON
+    assert "generate: -log p(x) on 100 test images (k=2)..." in err
+
+
+@pytest.mark.parametrize("argv, unit, baseline", [
+    (["latent", "vae/last.npz", "--grid", "3"], "% of each point's 10 nearest", "baseline: PCA-2 of pixels"),
+    (["denoise", "dense/last.npz"], "dB, higher is better", "baseline: PCA-4"),
+    (["search", "dense/last.npz"], "% of the k nearest", "baseline: pixels"),
+    (["features", "dense/last.npz", "--counts", "100", "--classifier-epochs", "1",
+      "--classifier-steps", "5"], "% of the test images", "baseline: PCA-4"),
+])
+def test_application_tables_have_units_and_baselines(argv, unit, baseline, runs, tmp_path, capsys):
+    extra = [] if argv[0] == "features" else ["--out", str(tmp_path)]
+    out, err = table_of([argv[0], str(runs / argv[1]), *argv[2:], "--limit", "200", *extra], capsys)
+    assert unit in out and baseline in out
+    assert err.startswith(f"{argv[0]}: ") and err.splitlines()[0].endswith("...")   # what it computes
+    lines = out.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line and set(line) <= {"-", " "})
+    header, body = lines[rule - 1], [line for line in lines[rule + 1:] if line][:1]
+    assert body and len(body[0].split()) >= len(header.split("  ")) - 1   # a value under each column
+
+
+def test_anomaly_prints_a_line_per_class_and_a_table(tmp_path, capsys):
+    out, err = table_of(["anomaly", "--set", "hidden=16", "--set", "code=4", "--epochs", "1",
+                         "--classes", "3,5", "--runs", str(tmp_path), "--out", str(tmp_path),
+                         "--limit", "400"], capsys)
+    assert "anomaly: normal class 3: training dense" in err and "anomaly: normal class 5:" in err
+    assert "AUROC" in out and "0.5 = chance" in out and "baseline: PCA-4 recon" in out
+    assert re.search(r"^mean\s+\d\.\d{3}\s+\d\.\d{3}$", out, re.MULTILINE), out
+
+
+def test_quiet_leaves_only_the_results(runs, tmp_path, capsys):
+    assert run(["latent", str(runs / "vae/last.npz"), "--out", str(tmp_path), "--grid", "3", "--quiet",
+                "--limit", "200"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "agreement" in out
+    assert run(["generate", str(runs / "vae/last.npz"), "--out", str(tmp_path), "--k", "2", "--quiet",
+                "--json", "--limit", "100"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and json.loads(out)["k"] == 2
+
+
+def test_json_is_the_numbers_as_before(runs, tmp_path, capsys):
+    """--json: one line, the numbers of the application's run, with full precision."""
+    assert run(["denoise", str(runs / "dense/last.npz"), "--out", str(tmp_path), "--json",
+                "--limit", "200"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    numbers = json.loads(out)
+    assert set(numbers) == {"model", "pca_components", "psnr"} and numbers["pca_components"] == 4
+    assert set(numbers["psnr"][0]) == {"noise", "level", "noisy", "model", "pca"}
+
+
+def test_report_smoke_writes_under_runs_by_default(tmp_path, monkeypatch, capsys):
+    """Without --out the report goes to runs/report-<preset>/ (it used to overwrite
+    docs/applications-results.md); regenerating the published page takes --out docs."""
+    monkeypatch.chdir(tmp_path)
+    assert run(["report", "--smoke"]) == 0
+    out = tmp_path / "runs" / "report-smoke"
+    assert not (tmp_path / "docs").exists()
+    page = (out / "applications-results.md").read_text()
     for title in ("Generate", "Latent space", "Denoise", "Anomaly detection", "Search",
                   "Features for a classifier", "Augmentation with a CVAE"):
         assert f"## {title}" in page
     for link in page.split("](")[1:]:
         target = link.split(")")[0]
         if target.endswith(".png"):
-            assert (tmp_path / target).is_file(), target
+            assert (out / target).is_file(), target
+    assert "--checkpoint" not in page                  # its commands use the one grammar
+    err = capsys.readouterr().err
+    for line in ("Generate (1/7)...", "Anomaly detection (4/7)...", "training dense (1/5)"):
+        assert f"report: {line}" in err, err

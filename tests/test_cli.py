@@ -76,9 +76,8 @@ def test_evaluate_prints_json(trained, capsys):
 
 
 def test_reconstruct_and_plot_write_pngs(trained, tmp_path):
-    out = tmp_path / "r.png"
-    assert run(["reconstruct", str(trained / "best.npz"), "--n", "5", "--out", str(out)]) == 0
-    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert run(["reconstruct", str(trained / "best.npz"), "--n", "5", "--out", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "reconstructions.png").read_bytes()[:4] == b"\x89PNG"
     assert run(["plot", str(trained), "--out", str(tmp_path / "plots")]) == 0
     assert (tmp_path / "plots" / "loss_curves.png").is_file()
     assert (tmp_path / "plots" / "codes.png").is_file()

@@ -109,10 +109,10 @@ def test_sample_count_is_bounded(cvae_checkpoint, capsys):
 
 
 def test_sample_label_must_be_a_class(cvae_checkpoint, tmp_path, capsys):
-    assert run(["sample", str(cvae_checkpoint), "--label", "200", "--out", str(tmp_path / "s.png")]) == 2
+    assert run(["sample", str(cvae_checkpoint), "--label", "200", "--out", str(tmp_path / "s")]) == 2
     one_line_error(capsys, "--label 200", "0..9")
     assert run(["sample", str(cvae_checkpoint), "--label", "9", "--n", "4",
-                "--out", str(tmp_path / "s.png")]) == 0
+                "--out", str(tmp_path / "s")]) == 0
 
 
 # ----- where data comes from: --no-download, --mirror ----------------------------------------

@@ -1,4 +1,7 @@
-"""Figures: each function writes a PNG and returns its path; PCA via SVD is right."""
+"""Figures: each function writes a PNG and returns its path; PCA via SVD is right; the
+figures carry the labels a student needs (digits, z values, axis names, the loss's terms)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -89,3 +92,138 @@ def test_pca_2d_leaves_narrow_codes_alone():
     np.testing.assert_array_equal(figures.pca_2d(codes), codes)
     one = figures.pca_2d(np.arange(5.0)[:, None])
     np.testing.assert_array_equal(one, np.column_stack([np.arange(5.0), np.zeros(5)]))
+
+
+# ----- figures a student can check: labels, units, no ragged rows ---------------------------------
+def texts(labels):
+    return [label.get_text() for label in labels]
+
+
+@pytest.mark.parametrize("n, shape", [(64, (8, 8)), (10, (2, 5)), (12, (3, 4)), (30, (5, 6)),
+                                      (100, (10, 10)), (1, (1, 1)), (7, (3, 3)), (2, (1, 2))])
+def test_grid_columns_leave_no_ragged_row(n, shape):
+    ncols = figures.grid_columns(n)
+    assert (-(-n // ncols), ncols) == shape
+    if n not in (7,):                      # 7 has no divisor near its root: padded instead
+        assert n % ncols == 0
+
+
+def test_a_padded_grid_is_a_full_rectangle():
+    fig = figures.images_figure(np.full((7, 28, 28), 0.5), ncols=None)
+    grid = fig.axes[0].images[0].get_array()
+    assert grid.shape == (3 * 29 - 1, 3 * 29 - 1)
+    assert grid[2 * 29 + 5, 2 * 29 + 5] == 0.0           # the two empty cells are black tiles, not gaps
+
+
+def test_image_grid_rows_and_columns_are_labelled():
+    fig = figures.images_figure(np.zeros((6, 784)), ncols=3, row_labels=[0, 1], col_labels=["a", "b", "c"],
+                                xlabel="t", ylabel="digit")
+    ax = fig.axes[0]
+    assert texts(ax.get_yticklabels()) == ["0", "1"] and ax.get_ylabel() == "digit"
+    assert texts(ax.get_xticklabels()) == ["a", "b", "c"] and ax.get_xlabel() == "t"
+    with pytest.raises(ValueError, match="3 labels for 2 rows"):
+        figures.images_figure(np.zeros((6, 784)), ncols=3, row_labels=[0, 1, 2])
+
+
+def test_codes_axes_name_what_they_are():
+    rng = np.random.default_rng(0)
+    wide = figures.codes_figure(rng.normal(size=(40, 8)), None).axes[0]
+    assert (wide.get_xlabel(), wide.get_ylabel()) == ("PC 1", "PC 2")
+    flat = figures.codes_figure(rng.normal(size=(40, 2)), None).axes[0]
+    assert (flat.get_xlabel(), flat.get_ylabel()) == ("z1", "z2")
+    given = figures.codes_figure(rng.normal(size=(40, 2)), None, axis_labels=("PC 1", "PC 2")).axes[0]
+    assert given.get_xlabel() == "PC 1"
+
+
+def test_loss_curves_show_the_terms_of_the_loss():
+    fig = figures.loss_curves_figure([1, 2], [9.0, 8.0], [9.5, 8.5], title="vae loss",
+                                     ylabel="loss per image",
+                                     components={"reconstruction": ([7.0, 6.0], [7.5, 6.5]),
+                                                 "KL": ([2.0, 2.0], None)})
+    assert [ax.get_title() for ax in fig.axes] == ["vae loss", "reconstruction", "KL"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss per image", "nats per image", "nats per image"]
+    assert texts(fig.axes[1].get_legend().get_texts()) == ["train", "validation"]
+    assert texts(fig.axes[2].get_legend().get_texts()) == ["train"]
+    assert len(figures.loss_curves_figure([1], [3.0], None).axes) == 1
+
+
+def test_auroc_bars_below_chance_are_visible():
+    ax = figures.auroc_figure({"a": [0.2, 0.9]}, (0, 1)).axes[0]
+    assert ax.get_ylim()[0] == 0.0 and "AUROC" in ax.get_ylabel()
+    assert figures.auroc_figure({"a": [0.7, 0.9]}, (0, 1)).axes[0].get_ylim()[0] == 0.5
+
+
+# ----- the figures the commands write ----------------------------------------------------------------
+@pytest.fixture
+def drawn(monkeypatch):
+    """The Figures that figures.save is asked to write, by file name (nothing is written)."""
+    found = {}
+
+    def keep(fig, path):
+        found[Path(path).name] = fig
+        return Path(path)
+
+    monkeypatch.setattr(figures, "save", keep)
+    return found
+
+
+def tiny(name, **config):
+    import minigrad as mg
+    from autoencoders.models import build_model
+    mg.random.seed(0)
+    model = build_model(name, **config)
+    model.eval()
+    return model
+
+
+def test_cvae_grids_label_their_digits(drawn, tmp_path):
+    from autoencoders import cli
+    from autoencoders.apps import generate
+    rng = np.random.default_rng(0)
+    images, labels = (rng.random((20, 28, 28)) * 255).astype(np.uint8), np.arange(20) % 10
+    result = generate.run(tiny("cvae", hidden=8, latent=2), images, images, labels, n=20, per_class=3,
+                          k=1, nll_images=4)
+    result.pictures["class_grid"].save(tmp_path / "class_grid.png")
+    ax = drawn["class_grid.png"].axes[0]
+    assert texts(ax.get_yticklabels()) == [str(d) for d in range(10)] and ax.get_ylabel() == "digit"
+    result.pictures["samples"].save(tmp_path / "samples.png")          # 20 = two rows of 0..9
+    assert texts(drawn["samples.png"].axes[0].get_xticklabels()) == [str(d) for d in range(10)]
+    cli.write_samples(tiny("cvae", hidden=8, latent=2), 25, tmp_path / "sampled.png")
+    ax = drawn["sampled.png"].axes[0]
+    assert texts(ax.get_yticklabels()) == [str(d) for d in range(10)]
+    assert ax.images[0].get_array().shape == (10 * 29 - 1, 3 * 29 - 1)   # 25 -> 3 per digit
+
+
+def test_sample_grids_have_no_ragged_row(drawn, tmp_path):
+    from autoencoders import cli
+    cli.write_samples(tiny("vae", hidden=8, latent=2), 10, tmp_path / "samples.png")
+    assert drawn["samples.png"].axes[0].images[0].get_array().shape == (2 * 29 - 1, 5 * 29 - 1)
+
+
+def test_latent_scatter_and_manifold_name_their_axes(drawn, tmp_path):
+    from autoencoders.apps import latent
+    rng = np.random.default_rng(0)
+    images, labels = (rng.random((30, 28, 28)) * 255).astype(np.uint8), np.arange(30) % 3
+    wide = latent.run(tiny("dense", hidden=8, code=5), images, labels, steps=3)
+    wide.pictures["latent_scatter"].save(tmp_path / "wide.png")
+    ax = drawn["wide.png"].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("PC 1", "PC 2") and "PCA to 2-D" in ax.get_title()
+    flat = latent.run(tiny("vae", hidden=8, latent=2), images, labels, steps=3, grid=3)
+    flat.pictures["latent_scatter"].save(tmp_path / "flat.png")
+    assert drawn["flat.png"].axes[0].get_xlabel() == "z1"
+    flat.pictures["manifold"].save(tmp_path / "manifold.png")
+    ax = drawn["manifold.png"].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("z1", "z2")
+    assert texts(ax.get_xticklabels()) == ["-1.64", "0.00", "1.64"]
+    assert texts(ax.get_yticklabels()) == ["1.64", "0.00", "-1.64"]      # z2 decreases down the rows
+
+
+def test_the_loss_figure_of_a_vae_run_shows_reconstruction_and_kl(drawn, tmp_path):
+    from autoencoders import cli
+    history = [{"epoch": e, "train_loss": 10.0 - e, "val_loss": 11.0 - e, "train_recon": 8.0 - e,
+                "val_recon": 9.0 - e, "train_kl": 2.0, "val_kl": 2.0} for e in (1, 2)]
+    cli.loss_figure(history, tmp_path / "loss_curves.png", "vae")
+    titles = [ax.get_title() for ax in drawn["loss_curves.png"].axes]
+    assert titles[0] == "vae loss" and "reconstruction" in titles[1] and "KL" in titles[2]
+    cli.loss_figure([{"epoch": 1, "train_loss": 3.0, "val_loss": None}], tmp_path / "dense.png")
+    assert len(drawn["dense.png"].axes) == 1

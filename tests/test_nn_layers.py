@@ -190,7 +190,7 @@ def test_parameters_found_in_attributes_lists_and_dicts():
     assert [n for n, _ in model.named_children()] == ["layer1", "blocks.0", "blocks.1", "heads.mu", "heads.logvar",
                                                      "bn", "drop"]
     assert len(list(model.modules())) == 8
-    assert list(model.state_dict()) == names + ["bn.running_mean", "bn.running_var"]
+    assert list(model.state_dict()) == names + ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]
 
 
 def test_shared_parameters_are_listed_once():

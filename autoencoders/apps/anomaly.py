@@ -29,7 +29,7 @@ from ..models import evaluating
 from ..pca import PCA
 from ..train import TrainSettings, Trainer
 from .common import model_input, pixels, reconstruct
-from .result import AppResult
+from .result import AppResult, Bars, Table
 
 DIGITS = tuple(range(10))
 
@@ -112,6 +112,9 @@ def one_class_auroc(train_images, train_labels, test_images, test_labels, model_
     for c in classes:
         start = time.perf_counter()
         normal = train_images[train_labels == c]
+        if log:
+            log(f"anomaly: normal class {c}: training {model_name} on its {len(normal)} training "
+                f"images for {epochs} epochs...")
         model = train_one_class(normal, model_name, model_config, epochs, f"{out_dir}/class-{c}",
                                 seed=seed, batch_size=batch_size, lr=lr)
         seconds = time.perf_counter() - start
@@ -140,8 +143,25 @@ def run(train_images, train_labels, test_images, test_labels, model_name="dense"
     """one_class_auroc for ``model_name``: a run folder out_dir/class-<c> per normal class c.
 
     numbers: model, classes, auroc {method: [per class]}, mean, seconds, pca_components;
-    no pictures."""
+    pictures: anomaly_auroc (bars of the AUROC per class and method)."""
     result = one_class_auroc(train_images, train_labels, test_images, test_labels, model_name,
                              model_config, epochs, out_dir, classes=classes,
                              pca_components=pca_components, seed=seed, log=log)
-    return AppResult({"model": model_name, **result})
+    bars = Bars(result["auroc"], tuple(result["classes"]),
+                f"{model_name}: AUROC per normal digit, next to PCA-{result['pca_components']}")
+    return AppResult({"model": model_name, **result}, {"anomaly_auroc": bars})
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: the model's AUROC per class beside PCA's."""
+    methods = list(numbers["auroc"])     # the model's scores, then 'PCA-k recon' (the baseline)
+    header = ["normal digit"] + [f"baseline: {m}" if m.startswith("PCA") else m for m in methods]
+    rows = [[c] + [f"{numbers['auroc'][m][i]:.3f}" for m in methods]
+            for i, c in enumerate(numbers["classes"])]
+    rows.append(["mean"] + [f"{numbers['mean'][m]:.3f}" for m in methods])
+    return Table(
+        f"anomaly: {numbers['model']} trained on one digit, every other test digit an anomaly",
+        "AUROC: 1 = every anomaly scores above every normal image, 0.5 = chance; higher is better",
+        header, rows,
+        [f"baseline: PCA with {numbers['pca_components']} components fit on the same images, "
+         "scored by its reconstruction error"])

@@ -23,7 +23,7 @@ import numpy as np
 from ..train import TrainSettings, Trainer
 from .classifier import train_and_score
 from .common import balanced_subset, pixels
-from .result import AppResult, Grid
+from .result import AppResult, Grid, Table, pct
 
 CVAE_CONFIG = {"hidden": 256, "latent": 8}
 
@@ -68,6 +68,9 @@ def run(train_images, train_labels, test_images, test_labels, labelled=100, per_
     for seed in seeds:
         index = balanced_subset(train_labels, labelled // 10, seed)
         x, y = train_images[index], train_labels[index]
+        if log:
+            log(f"augment: seed {seed}: training a CVAE on {len(index)} labelled digits for "
+                f"{epochs} epochs...")
         cvae = train_cvae(x, y, epochs, f"{out_dir}/seed-{seed}", cvae_config, seed=seed)
         gen_x, gen_y = generated_set(cvae, per_class, seed)
         base = train_and_score(pixels(x), y, test_x, test_labels, seed=seed, **classifier_options)
@@ -75,9 +78,24 @@ def run(train_images, train_labels, test_images, test_labels, labelled=100, per_
                               test_x, test_labels, seed=seed, **classifier_options)
         numbers["baseline"].append(base)
         numbers["augmented"].append(aug)
-        samples = gen_x[::max(1, per_class // 10)][:100]
+        shown = min(per_class, 10)      # a row of each digit's first draws
+        samples = gen_x.reshape(10, per_class, -1)[:, :shown].reshape(10 * shown, -1)
         if log:
             log(f"augment: seed {seed}: {len(index)} real -> {base:.3f}; + {len(gen_y)} generated "
                 f"-> {aug:.3f}")
-    picture = Grid(samples, 10, f"CVAE trained on {labelled} digits: generated training images")
+    picture = Grid(samples, shown, f"CVAE trained on {labelled} digits: generated training images",
+                   row_labels=tuple(range(10)), ylabel="digit asked for")
     return AppResult(numbers, {"augment_samples": picture})
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: accuracy with the generated images beside without."""
+    real, generated = numbers["labelled"], numbers["generated"]
+    rows = [[seed, pct(base), pct(aug)]
+            for seed, base, aug in zip(numbers["seeds"], numbers["baseline"], numbers["augmented"])]
+    rows.append(["mean", pct(np.mean(numbers["baseline"])), pct(np.mean(numbers["augmented"]))])
+    return Table(
+        f"augment: test accuracy of softmax regression on pixels, {real} labelled digits",
+        "% of the test images classified right, higher is better",
+        ["seed (which digits)", f"{real} real + {generated} generated", f"baseline: {real} real"],
+        rows)

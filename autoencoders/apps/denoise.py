@@ -24,7 +24,7 @@ from ..metrics import psnr
 from ..models.denoising import corrupt
 from ..pca import PCA
 from .common import code_width, pixels, reconstruct
-from .result import AppResult, Grid
+from .result import AppResult, Grid, Table
 
 NOISES = {"gaussian": (0.1, 0.3, 0.5), "masking": (0.25, 0.5, 0.75)}
 TEST_IMAGES = 2000   # test images the PSNRs are measured on
@@ -70,19 +70,40 @@ def denoise_rows(model, test_images, kind, level, n=10, seed=0, pca=None):
     return np.concatenate(rows)
 
 
-def run(model, train_images, test_images, seed=0, test_limit=TEST_IMAGES):
+def run(model, train_images, test_images, seed=0, test_limit=TEST_IMAGES, log=None):
     """denoise_table on the first ``test_limit`` test images, with the PCA baseline fit on the
     clean training images at the model's code width, and one picture per noise at its middle
     level (rows: noisy, the model's output, PCA's output, clean; SHOWN images each).
+    log: a function that is given one progress line per step.
 
     numbers: model, pca_components, psnr (denoise_table's rows); pictures: denoise_<noise>."""
+    log = log or (lambda message: None)
     test_images = test_images[:test_limit]
-    pca = PCA(code_width(model, test_images)).fit(pixels(train_images))
+    width = code_width(model, test_images)
+    log(f"denoise: PCA-{width} fit on {len(train_images)} clean training images...")
+    pca = PCA(width).fit(pixels(train_images))
+    log(f"denoise: PSNR of {len(test_images)} test images under "
+        + ", ".join(f"{kind} noise {'/'.join(map(str, levels))}" for kind, levels in NOISES.items())
+        + "...")
     rows = denoise_table(model, train_images, test_images, seed=seed, pca=pca)
     pictures = {}
     for kind, levels in NOISES.items():
         level = levels[len(levels) // 2]
         pictures[f"denoise_{kind}"] = Grid(denoise_rows(model, test_images, kind, level, SHOWN, seed, pca),
-                                           SHOWN, f"{kind} {level}: noisy / {model.name} / PCA / clean")
+                                           SHOWN, f"{kind} {level}: noisy / {model.name} / PCA / clean",
+                                           row_labels=("noisy", model.name, f"PCA-{width}", "clean"))
     return AppResult({"model": model.name, "pca_components": pca.n_components, "psnr": rows},
                      pictures)
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: the model's PSNR beside the noisy input's and PCA's."""
+    k = numbers["pca_components"]
+    return Table(
+        f"denoise: PSNR of {numbers['model']}'s output against the clean test images",
+        "dB, higher is better",
+        ["noise", "level", numbers["model"], f"baseline: PCA-{k}", "noisy input"],
+        [[row["noise"], row["level"], f"{row['model']:.2f} dB", f"{row['pca']:.2f} dB",
+          f"{row['noisy']:.2f} dB"] for row in numbers["psnr"]],
+        [f"baseline: the noisy input projected onto the {k} principal components of the clean "
+         "training images and back"])

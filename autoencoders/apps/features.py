@@ -14,7 +14,7 @@ import numpy as np
 
 from .classifier import train_and_score
 from .common import balanced_subset, code_pca_pixel_spaces
-from .result import AppResult
+from .result import AppResult, Table, pct
 
 LABEL_COUNTS = (100, 1000, None)   # None: all training labels
 
@@ -38,16 +38,21 @@ def labelled_subset(labels, count, seed=0):
 
 
 def feature_table(model, train_images, train_labels, test_images, test_labels,
-                  counts=LABEL_COUNTS, seed=0, classifier=None):
+                  counts=LABEL_COUNTS, seed=0, classifier=None, log=None):
     """{'counts': [n used], 'accuracy': {space: [test accuracy per count]}};
-    classifier: options of the SoftmaxRegression (epochs, lr, ...)."""
+    classifier: options of the SoftmaxRegression (epochs, lr, ...); log: a function that is
+    given one progress line per step."""
+    log = log or (lambda message: None)
     classifier_options = dict(classifier or {})
+    log(f"features: {model.name} codes and PCA codes of {len(train_images)} training and "
+        f"{len(test_images)} test images...")
     spaces = feature_spaces(model, train_images, test_images)
     train_labels = np.asarray(train_labels)
     used, accuracy = [], {name: [] for name in spaces}
     for count in counts:
         index = labelled_subset(train_labels, count, seed)
         used.append(len(index))
+        log(f"features: softmax regression on {len(index)} labels, on {', '.join(spaces)}...")
         for name, (train_f, test_f) in spaces.items():
             accuracy[name].append(train_and_score(train_f[index], train_labels[index], test_f,
                                                   test_labels, seed=seed, **classifier_options))
@@ -55,10 +60,21 @@ def feature_table(model, train_images, train_labels, test_images, test_labels,
 
 
 def run(model, train_images, train_labels, test_images, test_labels, counts=LABEL_COUNTS, seed=0,
-        classifier=None):
+        classifier=None, log=None):
     """feature_table for the model's codes, PCA codes of the same width and pixels.
 
     numbers: model, counts [labels used], accuracy {space: [per count]}; no pictures."""
-    table = feature_table(model, train_images, train_labels, test_images, test_labels, counts, seed,
-                          classifier)
-    return AppResult({"model": model.name, **table})
+    found = feature_table(model, train_images, train_labels, test_images, test_labels, counts, seed,
+                          classifier, log)
+    return AppResult({"model": model.name, **found})
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: accuracy on the codes beside PCA's and the pixels'."""
+    spaces = list(numbers["accuracy"])         # the code, PCA-<width>, pixels
+    rows = [[f"{count:,}"] + [pct(numbers["accuracy"][space][i]) for space in spaces]
+            for i, count in enumerate(numbers["counts"])]
+    return Table(
+        f"features: test accuracy of softmax regression on {numbers['model']}'s codes",
+        "% of the test images classified right, higher is better",
+        ["labelled images", spaces[0]] + [f"baseline: {space}" for space in spaces[1:]], rows)

@@ -20,7 +20,7 @@ Lower is better. For a CVAE the same is -log p(x | y), conditioned on the label.
 import numpy as np
 
 from .common import model_input, pixels
-from .result import AppResult, Grid
+from .result import AppResult, Grid, Table
 
 DIGITS = 10
 NLL_IMAGES = 1000   # test images whose -log p(x) is estimated
@@ -75,20 +75,43 @@ def model_nll(model, images, labels=None, k=50, batch_size=100):
 
 
 def run(model, train_images, test_images, test_labels, n=64, per_class=10, k=50, seed=0,
-        nll_images=NLL_IMAGES):
+        nll_images=NLL_IMAGES, log=None):
     """n samples from the prior (and, for a conditional model, a grid of per_class samples of
     each digit), and -log p(x) of the first ``nll_images`` test images by importance sampling
-    with k draws, next to independent pixels fit on the training images.
+    with k draws, next to independent pixels fit on the training images. log: a function
+    that is given one progress line per step.
 
     numbers: model, test_images, k, model_nll, independent_pixels_nll (means, nats/image);
     pictures: samples [, class_grid]."""
-    pictures = {"samples": Grid(prior_samples(model, n, seed), 10 if model.needs_labels else 8,
-                                f"{model.name}: samples from the prior")}
-    if model.needs_labels:
-        pictures["class_grid"] = Grid(class_grid(model, per_class, seed), per_class,
-                                      f"{model.name}: one row per digit")
+    log = log or (lambda message: None)
+    log(f"generate: {n} samples from the prior" + (f" and {per_class} of each digit"
+                                                   if model.needs_labels else "") + "...")
+    samples = prior_samples(model, n, seed)
+    if model.needs_labels:     # the digits cycle 0..9: with 10 columns, one digit per column
+        classes = model.config.get("classes", DIGITS)
+        ncols = classes if n % classes == 0 else None
+        pictures = {"samples": Grid(samples, ncols, f"{model.name}: samples from the prior",
+                                    col_labels=tuple(range(classes)) if ncols else None,
+                                    xlabel="digit" if ncols else None)}
+        pictures["class_grid"] = Grid(class_grid(model, per_class, seed, classes), per_class,
+                                      f"{model.name}: one row per digit",
+                                      row_labels=tuple(range(classes)), ylabel="digit")
+    else:
+        pictures = {"samples": Grid(samples, None, f"{model.name}: samples from the prior")}
     x, y = test_images[:nll_images], test_labels[:nll_images]
+    log(f"generate: -log p(x) on {len(x)} test images (k={k})...")
     nll = model_nll(model, x, y, k=k)
     numbers = {"model": model.name, "test_images": len(x), "k": k, "model_nll": float(nll.mean()),
                "independent_pixels_nll": float(independent_pixels_nll(train_images, x).mean())}
     return AppResult(numbers, pictures)
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: -log p(x) beside the independent-pixels baseline."""
+    return Table(
+        f"generate: test -log p(x) of {numbers['model']} on {numbers['test_images']} test images, "
+        f"importance sampling with k = {numbers['k']}",
+        "nats per image, lower is better",
+        ["model", "-log p(x)", "baseline: independent pixels"],
+        [[numbers["model"], f"{numbers['model_nll']:.2f} nats", f"{numbers['independent_pixels_nll']:.2f} nats"]],
+        ["baseline: each pixel an independent Bernoulli with its mean over the training images"])

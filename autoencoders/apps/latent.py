@@ -25,7 +25,7 @@ import numpy as np
 from ..metrics import precision_at_k
 from ..pca import PCA
 from .common import decode, embed, pixels
-from .result import AppResult, Grid, Scatter
+from .result import AppResult, Grid, Scatter, Table, pct
 from .search import nearest_neighbours
 
 SHOWN = 2000   # test images in the scatter and its agreement
@@ -106,26 +106,58 @@ def interpolation_pairs(model, labels, count=6):
     return pairs
 
 
-def run(model, images, labels, steps=10, grid=20, shown=SHOWN):
+def axis_names(width):
+    """The names of the scatter's axes: the principal components when the codes were
+    projected, the latent coordinates themselves when they were not."""
+    return ("PC 1", "PC 2") if width > 2 else ("z1", "z2" if width == 2 else "")
+
+
+def run(model, images, labels, steps=10, grid=20, shown=SHOWN, log=None):
     """The codes of the first ``shown`` images in 2-D and how well they keep the digits apart
     (next to PCA-2 of the pixels), interpolations of ``steps`` images between the pairs of
     interpolation_pairs, and for a VAE with a 2-D latent its decoded grid x grid manifold.
+    log: a function that is given one progress line per step.
 
     numbers: model, code_width, agreement_at_10 {picture: share};
     pictures: latent_scatter [, manifold], interpolation."""
+    log = log or (lambda message: None)
     shown_x, shown_y = images[:shown], labels[:shown]
+    log(f"latent: encoding {len(shown_x)} test images...")
     codes = embed(model, shown_x, shown_y)
     width = codes.shape[1]
     points = project_2d(codes)
     pictures = {"latent_scatter": Scatter(points, shown_y, f"{model.name}: test codes ({width}-D"
-                                          + (", PCA to 2-D)" if width > 2 else ")"))}
+                                          + (", PCA to 2-D)" if width > 2 else ")"),
+                                          axis_names(width))}
     if model.can_sample and model.config.get("latent") == 2 and not model.needs_labels:
+        log(f"latent: decoding the {grid} x {grid} manifold of z...")
+        values = [f"{round(v, 2) + 0.0:.2f}" for v in latent_grid_values(grid)]   # + 0.0: no "-0.00"
         pictures["manifold"] = Grid(manifold(model, grid), grid,
-                                    f"{model.name}: decoded 2-D latent grid")
+                                    f"{model.name}: decoded 2-D latent grid (z at normal quantiles)",
+                                    row_labels=tuple(values[::-1]), col_labels=tuple(values),
+                                    xlabel="z1", ylabel="z2")
     pairs = interpolation_pairs(model, labels)
+    log(f"latent: {len(pairs)} interpolations of {steps} images...")
     pictures["interpolation"] = Grid(interpolation_rows(model, images, labels, pairs, steps), steps,
-                                     f"{model.name}: straight lines between codes")
+                                     f"{model.name}: straight lines between codes",
+                                     row_labels=tuple(f"{labels[i]} to {labels[j]}" for i, j in pairs),
+                                     col_labels=tuple(f"{t:.2f}" for t in np.linspace(0, 1, steps)),
+                                     xlabel="t (z = (1 - t) z_a + t z_b)")
+    log(f"latent: label agreement of the 10 nearest neighbours of {len(shown_x)} points...")
     agreement = {f"{model.name} code in 2-D": neighbourhood_agreement(points, shown_y),
                  "PCA-2 of pixels": neighbourhood_agreement(project_2d(pixels(shown_x)), shown_y)}
     return AppResult({"model": model.name, "code_width": int(width), "agreement_at_10": agreement},
                      pictures)
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: the code's agreement beside PCA-2 of the pixels."""
+    model, width = numbers["model"], numbers["code_width"]
+    agreement = numbers["agreement_at_10"]
+    picture = f"{model} code ({width}-D" + (", PCA to 2-D)" if width > 2 else ")")
+    return Table(
+        "latent: how well the 2-D picture keeps the digits apart",
+        "% of each point's 10 nearest neighbours in the picture that share its label, "
+        "higher is better",
+        ["2-D picture", "agreement", "baseline: PCA-2 of pixels"],
+        [[picture, pct(agreement[f"{model} code in 2-D"]), pct(agreement["PCA-2 of pixels"])]])

@@ -7,6 +7,11 @@ baseline, and writes ``<out>/applications-results.md`` with the tables, the
 figures (``<out>/figures/applications/``), the equivalent commands and the wall
 time of each part. ``docs/applications.md`` explains what each number means.
 
+``<out>`` is ``runs/report-<preset>`` unless given: the published page is
+regenerated only when asked for, with ``--out docs``. Progress lines (one as
+each model is trained and each section starts and ends) go to stderr unless
+``--quiet``.
+
 Each section calls the applications' own ``run`` (the one the commands call), once
 per model it compares, and turns the AppResults into Markdown and figures.
 
@@ -24,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import figures
+from ..arguments import add_out_argument, add_quiet_argument
 from ..data import load_split
 from ..train import TrainSettings, Trainer
 from . import anomaly, augment, denoise, features, generate, latent, search
-from .result import Grid
+from .result import Bars, Grid
 
 RESULTS = "applications-results.md"
 FIGURES = Path("figures") / "applications"
@@ -79,22 +84,26 @@ def add_subparser(commands):
                             "application with its baseline and write OUT/" + RESULTS + " and its "
                             "figures. Default: full MNIST from --data-dir.")
     p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="folder of the MNIST IDX files (the full preset)")
+                   help="folder of the MNIST IDX files (the full preset; default: "
+                   "$MINIGRAD_DATA/mnist or ~/.cache/minigrad/mnist)")
     speed = p.add_mutually_exclusive_group()
     speed.add_argument("--fast", action="store_true",
                        help="the embedded 5,000 digits: a few minutes")
     speed.add_argument("--smoke", action="store_true",
                        help="a few hundred digits, one epoch: under a minute (for CI)")
-    p.add_argument("--out", default="docs", metavar="DIR", help="where the page goes (default: docs)")
+    add_out_argument(p, "runs/report-<preset>; --out docs regenerates the published page",
+                     "the page and its figures")
     p.add_argument("--runs", default=None, metavar="DIR",
                    help="where the training runs go (default: runs/report-<preset>)")
+    add_quiet_argument(p)
     p.set_defaults(run=cmd_report)
 
 
 def cmd_report(args, log):
     preset = PRESETS["smoke" if args.smoke else "fast" if args.fast else "full"]
-    path = write_report(preset, args.out, args.data_dir, args.runs, log=log)
-    log(str(path))
+    quiet = (lambda message: None) if args.quiet else log
+    path = write_report(preset, args.out, args.data_dir, args.runs, log=quiet)
+    quiet(str(path))
     return 0
 
 
@@ -135,15 +144,19 @@ def pct(x):
     return f"{100 * x:.1f}%"
 
 
-def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
-    """Run everything for ``preset`` (a Preset or its name); return the path of the page."""
+def write_report(preset, out=None, data_dir=None, runs=None, log=None):
+    """Run everything for ``preset`` (a Preset or its name); return the path of the page.
+    out (the page's folder) and runs (the training runs') default to runs/report-<preset>."""
     log = log or (lambda message: print(message, file=sys.stderr))
     preset = PRESETS[preset] if isinstance(preset, str) else preset
     if preset.dataset == "mnist" and data_dir is None:
         log("report: no --data-dir given; MNIST is read from $MINIGRAD_DATA/mnist or the cache "
             "(use --fast for the embedded digits)")
     runs = runs or f"runs/report-{preset.name}"
+    out = out or f"runs/report-{preset.name}"
     r = Report(out, preset, data_dir, runs)
+    log(f"report: preset {preset.name}, {preset.dataset}; page -> {Path(out) / RESULTS}, "
+        f"training runs -> {runs}")
     start_all = time.perf_counter()
 
     train_x, train_y = load_split(preset.dataset, "train", data_dir, preset.limit)
@@ -152,7 +165,8 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
     # ----- the shared models ------------------------------------------------------------------
     t0 = time.perf_counter()
     models, train_rows = {}, []
-    for key, (name, config) in MODELS.items():
+    for i, (key, (name, config)) in enumerate(MODELS.items(), start=1):
+        log(f"report: training {key} ({i}/{len(MODELS)}), {name} for {preset.epochs} epochs...")
         started = time.perf_counter()
         settings = TrainSettings(model=name, model_config=dict(config), dataset=preset.dataset,
                                  data_dir=data_dir, epochs=preset.epochs, batch_size=preset.batch_size,
@@ -181,7 +195,8 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
                 ("Search", search_section), ("Features for a classifier", features_section),
                 ("Augmentation with a CVAE", augment_section)]
     data = (train_x, train_y, test_x, test_y)
-    for title, section in sections:
+    for i, (title, section) in enumerate(sections, start=1):
+        log(f"report: {title} ({i}/{len(sections)})...")
         started = time.perf_counter()
         body = section(r, models, ckpt, data, log)
         seconds = time.perf_counter() - started
@@ -219,7 +234,8 @@ def write_report(preset, out="docs", data_dir=None, runs=None, log=None):
 def generate_section(r, models, ckpt, data, log):
     train_x, _, test_x, test_y = data
     p = r.preset
-    vae, cvae = (generate.run(models[key], train_x, test_x, test_y, k=p.nll_k, nll_images=p.nll_images)
+    vae, cvae = (generate.run(models[key], train_x, test_x, test_y, k=p.nll_k, nll_images=p.nll_images,
+                              log=log)
                  for key in ("vae", "cvae"))
     a = r.save(vae.pictures["samples"], "generate_vae.png", "VAE: samples from the prior N(0, I)")
     b = r.save(cvae.pictures["class_grid"], "generate_cvae.png", "CVAE: one row per digit 0-9")
@@ -230,7 +246,7 @@ def generate_section(r, models, ckpt, data, log):
     table = markdown_table(["model", "test -log p(x), nats/image (lower is better)"],
                            [[k, f"{v:.1f}"] for k, v in nll.items()])
     return "\n\n".join([
-        f"`python -m autoencoders generate --checkpoint {ckpt['vae']} {r.data_flags()} --k {p.nll_k}` "
+        f"`python -m autoencoders generate {ckpt['vae']} {r.data_flags()} --k {p.nll_k}` "
         f"(and the same with `{ckpt['cvae']}`)",
         f"-log p(x) estimated by importance sampling with k = {p.nll_k} on "
         f"{vae.numbers['test_images']} test images.",
@@ -239,7 +255,7 @@ def generate_section(r, models, ckpt, data, log):
 
 def latent_section(r, models, ckpt, data, log):
     _, _, test_x, test_y = data
-    dense, vae, vae2d = (latent.run(models[key], test_x, test_y) for key in ("dense", "vae", "vae2d"))
+    dense, vae, vae2d = (latent.run(models[key], test_x, test_y, log=log) for key in ("dense", "vae", "vae2d"))
 
     def agreement(result):
         return pct(result.numbers["agreement_at_10"][f"{result.numbers['model']} code in 2-D"])
@@ -258,7 +274,7 @@ def latent_section(r, models, ckpt, data, log):
         r.save(dense.pictures["interpolation"], "latent_interpolation_dense.png",
                "dense AE: the same lines")]
     return "\n\n".join([
-        f"`python -m autoencoders latent --checkpoint {ckpt['vae2d']} {r.data_flags()}` "
+        f"`python -m autoencoders latent {ckpt['vae2d']} {r.data_flags()}` "
         "(and with the other checkpoints)",
         "How well each 2-D picture keeps the digits apart: share of each point's 10 nearest "
         "neighbours in the picture that have its label.",
@@ -268,7 +284,7 @@ def latent_section(r, models, ckpt, data, log):
 
 def denoise_section(r, models, ckpt, data, log):
     train_x, _, test_x, _ = data
-    dense, dae = (denoise.run(models[key], train_x, test_x) for key in ("dense", "denoising"))
+    dense, dae = (denoise.run(models[key], train_x, test_x, log=log) for key in ("dense", "denoising"))
     k = dense.numbers["pca_components"]
     rows = [[a["noise"], a["level"], f"{a['noisy']:.2f}", f"{a['model']:.2f}", f"{b['model']:.2f}",
              f"{a['pca']:.2f}"] for a, b in zip(dense.numbers["psnr"], dae.numbers["psnr"])]
@@ -279,9 +295,11 @@ def denoise_section(r, models, ckpt, data, log):
         # each picture's rows: noisy, the model's output, PCA's output, clean
         rows_shown = np.concatenate([dae.pictures[name].images[:2 * n], dense.pictures[name].images[n:]])
         paths.append(r.save(Grid(rows_shown, n, f"{kind} {level}: noisy / denoising AE / dense AE / "
-                                 f"PCA-{k} / clean"), f"{name}.png"))
+                                 f"PCA-{k} / clean", row_labels=("noisy", "denoising AE", "dense AE",
+                                                                 f"PCA-{k}", "clean")),
+                            f"{name}.png"))
     return "\n\n".join([
-        f"`python -m autoencoders denoise --checkpoint {ckpt['denoising']} {r.data_flags()}` "
+        f"`python -m autoencoders denoise {ckpt['denoising']} {r.data_flags()}` "
         f"(and with `{ckpt['dense']}`)",
         f"PSNR in dB against the clean test images ({len(test_x[:denoise.TEST_IMAGES])} of them), "
         f"higher is better. The denoising AE was trained with masking noise 0.3; PCA-{k} is fit on "
@@ -303,7 +321,7 @@ def anomaly_section(r, models, ckpt, data, log):
     header = ["method"] + [str(c) for c in p.anomaly_classes] + ["mean"]
     rows = [[m] + [f"{v:.3f}" for v in vals] + [f"**{np.mean(vals):.3f}**"] for m, vals in methods.items()]
     r.numbers["anomaly"] = results
-    fig = figures.plot_auroc_per_class(methods, p.anomaly_classes, r.figure("anomaly_auroc.png"))
+    fig = Bars(methods, p.anomaly_classes, "AUROC per normal digit").save(r.figure("anomaly_auroc.png"))
     sets = " ".join(f"--set {k}={v}" for k, v in MODELS["dense"][1].items())
     return "\n\n".join([
         f"`python -m autoencoders anomaly --model dense {sets} --epochs {p.anomaly_epochs} {r.data_flags()}` "
@@ -317,7 +335,7 @@ def anomaly_section(r, models, ckpt, data, log):
 
 def search_section(r, models, ckpt, data, log):
     train_x, train_y, test_x, test_y = data
-    result = search.run(models["dense"], train_x, train_y, test_x, test_y)
+    result = search.run(models["dense"], train_x, train_y, test_x, test_y, log=log)
     r.numbers["search"] = result.numbers
     rows = [[space, metric] + [pct(prec[k]) for k in search.KS]
             for space, by_metric in result.numbers["precision"].items()
@@ -325,7 +343,7 @@ def search_section(r, models, ckpt, data, log):
     fig = r.save(result.pictures["search"], "search.png",
                  "dense AE codes: query, then its 9 nearest training images")
     return "\n\n".join([
-        f"`python -m autoencoders search --checkpoint {ckpt['dense']} {r.data_flags()}`",
+        f"`python -m autoencoders search {ckpt['dense']} {r.data_flags()}`",
         f"Each of the {len(test_x):,} test images searches the {len(train_x):,} training images; "
         "a neighbour is a hit if it has the query's label.",
         markdown_table(["space", "distance"] + [f"precision@{k}" for k in search.KS], rows),
@@ -336,7 +354,7 @@ def features_section(r, models, ckpt, data, log):
     p = r.preset
     rows, results = [], {}
     for key in ("dense", "vae"):
-        result = features.run(models[key], *data, p.counts, classifier=p.classifier).numbers
+        result = features.run(models[key], *data, p.counts, classifier=p.classifier, log=log).numbers
         results[key] = result
         for space, accs in result["accuracy"].items():
             if key == "dense" or not space.startswith("pixels"):   # pixels once
@@ -344,7 +362,7 @@ def features_section(r, models, ckpt, data, log):
     r.numbers["features"] = results
     counts = results["dense"]["counts"]
     return "\n\n".join([
-        f"`python -m autoencoders features --checkpoint {ckpt['dense']} {r.data_flags()}`",
+        f"`python -m autoencoders features {ckpt['dense']} {r.data_flags()}`",
         "Test accuracy of softmax regression (standardized features, Adam, seed 0) trained on the "
         "first n labelled training images (n/10 per digit). The autoencoders and PCA saw all "
         "training images without labels. PCA-20 is the baseline for the VAE's 20-D code.",

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..metrics import precision_at_k
 from .common import code_pca_pixel_spaces, embed, pixels
-from .result import AppResult, Grid
+from .result import AppResult, Grid, Table, pct
 
 METRICS = ("euclidean", "cosine")
 KS = (1, 10, 100)
@@ -94,13 +94,32 @@ def query_rows(model, train_images, test_images, n_queries=8, k=9, metric="eucli
     return np.concatenate(rows)
 
 
-def run(model, train_images, train_labels, test_images, test_labels):
+def run(model, train_images, train_labels, test_images, test_labels, log=None):
     """search_table for the test images searched among the training images, and a picture of a
-    few queries with their nearest training images.
+    few queries with their nearest training images. log: a function that is given one
+    progress line per step.
 
     numbers: model, width, precision {space: {metric: {k: precision}}}; pictures: search."""
-    table = search_table(model, train_images, train_labels, test_images, test_labels)
+    log = log or (lambda message: None)
+    log(f"search: {len(test_images)} test images among {len(train_images)} training images, in "
+        f"{model.name} codes, PCA codes and pixels, {' and '.join(METRICS)}...")
+    found = search_table(model, train_images, train_labels, test_images, test_labels)
     k = 9
     picture = Grid(query_rows(model, train_images, test_images, k=k), 1 + k,
-                   f"{model.name}: query, then its {k} nearest training images")
-    return AppResult({"model": model.name, **table}, {"search": picture})
+                   f"{model.name}: query, then its {k} nearest training images",
+                   col_labels=("query", *range(1, k + 1)))
+    return AppResult({"model": model.name, **found}, {"search": picture})
+
+
+def table(numbers):
+    """The numbers of ``run`` as a Table: precision@k of the code beside PCA's and the pixels'."""
+    spaces = list(numbers["precision"])          # the code, PCA-<width>, pixels
+    code, baselines = spaces[0], spaces[1:]
+    rows = []
+    for metric in numbers["precision"][code]:
+        for k in numbers["precision"][code][metric]:
+            rows.append([metric, k] + [pct(numbers["precision"][space][metric][k]) for space in spaces])
+    return Table(
+        "search: precision@k of the test images searched among the training images",
+        "% of the k nearest training images that share the query's label, higher is better",
+        ["distance", "k", code] + [f"baseline: {space}" for space in baselines], rows)

@@ -49,7 +49,8 @@ def build_model(name, **config):
 
 
 def describe_models():
-    """name -> dict(summary, input_kind, can_sample, needs_labels, options), for listings."""
+    """name -> dict(summary, input_kind, can_sample, needs_labels, options), for listings;
+    each option: dict(default, help, choices, min, max) (None where it has no such limit)."""
     described = {}
     for name, cls in MODELS.items():
         summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
@@ -58,7 +59,9 @@ def describe_models():
             "input_kind": cls.input_kind,
             "can_sample": cls.can_sample,
             "needs_labels": cls.needs_labels,
-            "options": {key: {"default": opt.default, "help": opt.help}
+            "options": {key: {"default": opt.default, "help": opt.help,
+                              "choices": list(opt.choices) if opt.choices is not None else None,
+                              "min": opt.min, "max": opt.max}
                         for key, opt in cls.options.items()},
         }
     return described
