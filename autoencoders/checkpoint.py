@@ -71,7 +71,7 @@ class Checkpoint:
     model_config: dict
     model_state: dict                  # name -> ndarray, for model.load_state_dict
     epoch: int = 0                     # epochs completed
-    optimizer_state: object = None     # optimizer.state_dict()
+    optimizer_state: object = None     # optimizer.state_dict() (several: pack_optimizer_states)
     scheduler_state: object = None     # scheduler.state_dict(), or None
     rng_state: dict = field(default_factory=dict)
     history: list = field(default_factory=list)   # one dict of metrics per epoch
@@ -513,7 +513,9 @@ def check_model_state(path, state, model):
     .dtype) has exactly the names, shapes and dtypes of ``model.state_dict()``. Dtypes must be
     equal: float64 weights for a float32 model, complex or integer ones are refused, not cast."""
     wanted = model.state_dict()
-    missing = [name for name in wanted if name not in state]
+    # BatchNorm's step counter arrived after the first checkpoints; without it loading restarts
+    # the count (it only matters for momentum=None), as PyTorch's load_state_dict allows too
+    missing = [name for name in wanted if name not in state and not name.endswith(".num_batches_tracked")]
     unexpected = [name for name in state if name not in wanted]
     if missing:
         raise CheckpointError(f"{path}: model array {missing[0]!r} is missing ({len(missing)} of "
@@ -522,6 +524,8 @@ def check_model_state(path, state, model):
         raise CheckpointError(f"{path}: model array {unexpected[0]!r} is not an array of model "
                               f"{model.name!r} ({len(unexpected)} such arrays)")
     for name, array in wanted.items():
+        if name not in state:
+            continue
         found = state[name]
         shape, dtype = tuple(found.shape), np.dtype(found.dtype).newbyteorder("=")
         if shape != array.shape or dtype != array.dtype:
@@ -530,13 +534,41 @@ def check_model_state(path, state, model):
                                   f"the model {array.dtype} {array.shape}")
 
 
-def check_resumable(checkpoint, model, optimizer):
+def pack_optimizer_states(states):
+    """The 'optimizer' field of a checkpoint from ``states``, a dict training phase name ->
+    optimizer state_dict: a single optimizer's state as it is (every autoencoder), several
+    (a GAN's discriminator and generator) as {"phases": {name: state}}."""
+    if len(states) == 1:
+        return next(iter(states.values()))
+    return {"phases": dict(states)}
+
+
+def unpack_optimizer_states(saved):
+    """The inverse of ``pack_optimizer_states``: a dict phase name -> optimizer state, with a
+    single optimizer's state under the name None."""
+    if isinstance(saved, dict) and "phases" in saved:
+        return saved["phases"]
+    return {None: saved}
+
+
+def check_resumable(checkpoint, model, optimizers):
     """Raise CheckpointError (naming the file and what is wrong) unless the checkpoint's model
-    arrays, optimizer state, random state and history can be put into ``model`` and
-    ``optimizer`` and trained on from there."""
+    arrays, optimizer states, random state and history can be put into ``model`` and
+    ``optimizers`` (a dict training phase name -> optimizer, or one optimizer) and trained on
+    from there."""
     path = checkpoint.path
     check_model_state(path, checkpoint.model_state, model)
-    _check_optimizer_state(path, checkpoint.optimizer_state, optimizer)
+    if not isinstance(optimizers, dict):
+        optimizers = {None: optimizers}
+    saved = unpack_optimizer_states(checkpoint.optimizer_state)
+    if len(optimizers) == 1 and isinstance(saved, dict) and len(saved) == 1:
+        _check_optimizer_state(path, next(iter(saved.values())), next(iter(optimizers.values())))
+    elif not isinstance(saved, dict) or set(saved) != set(optimizers):
+        raise CheckpointError(f"{path}: metadata field 'optimizer' must hold the optimizer states of "
+                              f"the training phases {', '.join(map(str, optimizers))}")
+    else:
+        for name, optimizer in optimizers.items():
+            _check_optimizer_state(path, saved[name], optimizer, f" (training phase {name!r})")
     _check_rng_state(path, checkpoint.rng_state)
     for record in checkpoint.history:  # the trainer picks the best epoch by val_loss
         if "val_loss" not in record or not (record["val_loss"] is None or _is_number(record["val_loss"])):
@@ -564,11 +596,12 @@ def load_settings(checkpoint, settings_class):
     return settings
 
 
-def _check_optimizer_state(path, saved, optimizer):
+def _check_optimizer_state(path, saved, optimizer, phase=""):
     """Raise CheckpointError unless ``saved`` is a state_dict of ``optimizer``'s kind: as many
     groups and parameters, options of the same types, and per-parameter state made of
-    numbers, None and arrays of that parameter's shape and dtype."""
-    where = f"{path}: metadata field 'optimizer'"
+    numbers, None and arrays of that parameter's shape and dtype. ``phase``: words naming the
+    training phase in the message."""
+    where = f"{path}: metadata field 'optimizer'{phase}"
     if not (isinstance(saved, dict) and isinstance(saved.get("state"), dict)
             and isinstance(saved.get("param_groups"), list)):
         raise CheckpointError(f"{where} must hold 'state' (a dict) and 'param_groups' (a list)")

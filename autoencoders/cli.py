@@ -49,7 +49,8 @@ FIGURE_IMAGES = 10     # originals shown in a reconstructions figure
 CODE_IMAGES = 2000     # images encoded for the codes scatter
 SAMPLES_PER_DIGIT = 8  # a conditional model's samples.png after training: one row of 8 per digit
 MAIN_OPTIONS = ("arch", "widths", "hidden", "code", "latent")   # always in the run header
-LOSS_TERMS = {"recon": "reconstruction -log p(x|z)", "kl": "KL(q(z|x) || p(z))"}  # in loss_curves.png
+LOSS_TERMS = {"recon": "reconstruction -log p(x|z)", "kl": "KL(q(z|x) || p(z))",  # in loss_curves.png
+              "loss_d": "discriminator loss_d", "loss_g": "generator loss_g"}
 MAX_SAMPLES = 10_000   # images one 'sample' draws (10,000 images are a 2,800 x 2,200 pixel PNG)
 
 
@@ -82,6 +83,9 @@ def build_parser():
                    help=f"learning rate (default: {defaults.lr})")
     p.add_argument("--momentum", type=non_negative_float, default=None,
                    help=f"momentum of sgd (default: {defaults.momentum})")
+    p.add_argument("--beta1", type=non_negative_float, default=None,
+                   help=f"adam and adamw: decay of the first moment, below 1; GANs train with 0.5 "
+                   f"(default: {defaults.beta1})")
     p.add_argument("--weight-decay", type=non_negative_float, default=None,
                    help=f"weight decay; decoupled for adamw, L2 for adam and sgd (default: "
                    f"{defaults.weight_decay})")
@@ -184,7 +188,7 @@ def add_checkpoint_arguments(p):
 
 
 # ----- train ------------------------------------------------------------------------------------
-SETTING_FLAGS = ("model", "dataset", "data_dir", "epochs", "batch_size", "optimizer", "lr", "momentum",
+SETTING_FLAGS = ("model", "dataset", "data_dir", "epochs", "batch_size", "optimizer", "lr", "momentum", "beta1",
                  "weight_decay", "clip_grad_norm", "schedule", "lr_step", "lr_gamma", "seed",
                  "val_fraction", "limit")
 
@@ -295,11 +299,12 @@ def write_run_figures(model, history, images, labels, out_dir, seed=0):
     out_dir = Path(out_dir)
     paths = [loss_figure(history, out_dir / "loss_curves.png", model.name)]
     flat = model.input_kind == "flat"
-    x, y = images_as_input(images[:FIGURE_IMAGES], flat), labels[:FIGURE_IMAGES]
-    paths.append(figures.plot_reconstructions(x, model.reconstruct(x, y), out_dir / "reconstructions.png",
-                                              title=f"{model.name}: reconstructions"))
-    x, y = images_as_input(images[:CODE_IMAGES], flat), labels[:CODE_IMAGES]
-    paths.append(figures.plot_codes(model.embed(x, y), y, out_dir / "codes.png"))
+    if model.has_encoder:  # a GAN has nothing to reconstruct and no codes of images
+        x, y = images_as_input(images[:FIGURE_IMAGES], flat), labels[:FIGURE_IMAGES]
+        paths.append(figures.plot_reconstructions(x, model.reconstruct(x, y), out_dir / "reconstructions.png",
+                                                  title=f"{model.name}: reconstructions"))
+        x, y = images_as_input(images[:CODE_IMAGES], flat), labels[:CODE_IMAGES]
+        paths.append(figures.plot_codes(model.embed(x, y), y, out_dir / "codes.png"))
     if model.can_sample:
         n = SAMPLES_PER_DIGIT * model.config.get("classes", 10) if model.needs_labels else 64
         paths.append(write_samples(model, n, out_dir / "samples.png", seed))
@@ -374,8 +379,16 @@ def command_out(args, command):
     return Path(args.out) if args.out else Path(args.checkpoint).parent / command
 
 
+def needs_encoder(model, command):
+    """Refuse a model without an encoder (a GAN) for a command that encodes images."""
+    if not model.has_encoder:
+        raise UsageError(f"{command} encodes images, and model {model.name!r} has no encoder "
+                         "(a GAN only generates); use sample or generate")
+
+
 def cmd_reconstruct(args, log):
     model, checkpoint = load_for_command(args)
+    needs_encoder(model, "reconstruct")
     _, images, labels = checkpoint_split(args, checkpoint, args.split, args.n, args.dataset)
     x = images_as_input(images, model.input_kind == "flat")
     path = figures.plot_reconstructions(x, model.reconstruct(x, labels),
@@ -415,7 +428,7 @@ def cmd_plot(args, log):
     checkpoint_path = next((run_dir / n for n in (BEST, LAST) if (run_dir / n).is_file()), None)
     model_name = load_checkpoint(checkpoint_path).model_name if checkpoint_path else ""
     paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
-    if checkpoint_path is not None:
+    if checkpoint_path is not None and load_model(checkpoint_path)[0].has_encoder:
         model, checkpoint = load_model(checkpoint_path)
         _, images, labels = checkpoint_split(args, checkpoint, "test", CODE_IMAGES, args.dataset)
         x = images_as_input(images, model.input_kind == "flat")

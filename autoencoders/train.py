@@ -1,13 +1,20 @@
 """Training: the loop, the settings that define a run, and resuming one.
 
-One training step, the heart of it all (``Trainer.train_epoch``):
+One training step, the heart of it all (``Trainer.train_epoch`` and ``Trainer.step``):
 
     x, labels = next batch                  # float32 (B, 784) or (B, 1, 28, 28)
-    loss, metrics = model.loss(x, labels)   # forward pass, loss averaged over the batch
-    optimizer.zero_grad()
-    loss.backward()                         # every parameter's .grad is filled in
-    clip_grad_norm_(parameters, max_norm)   # optional
-    optimizer.step()                        # parameters move against their gradients
+    for each phase of the model:            # an autoencoder has one, a GAN two (D, then G)
+        loss, metrics = phase.loss(x, labels)   # forward pass, loss averaged over the batch
+        optimizer.zero_grad()               # the phase's own optimizer
+        loss.backward()                     # .grad of the phase's parameters is filled in
+        clip_grad_norm_(parameters, max_norm)   # optional
+        optimizer.step()                    # the phase's parameters move against their gradients
+
+A model's phases (``Autoencoder.training_phases``) each name their parameters
+and their loss; the trainer makes one optimizer and one schedule per phase, and
+while a phase runs the other phases' parameters are frozen (no gradient is
+computed for them). An autoencoder's single phase is all of its parameters and
+``model.loss``; a GAN's are the discriminator's loss, then the generator's.
 
 Around it, once per epoch: the learning-rate schedule steps, the model is
 scored on the validation images, and a checkpoint (``last.npz``, and
@@ -17,9 +24,10 @@ scored on the validation images, and a checkpoint (``last.npz``, and
 A run is defined by ``TrainSettings`` and the seed: the same settings give the
 same parameters, bit for bit. A run stopped after any epoch continues with
 ``Trainer.resume(folder)`` exactly as if it had never stopped: the checkpoint
-holds the model, the optimizer's moments, the schedule, the random state of
+holds the model, each optimizer's moments, the schedule, the random state of
 minigrad, and the epoch (which fixes the data order, see ``data.Batches``).
 """
+import contextlib
 import json
 import math
 import sys
@@ -33,7 +41,8 @@ import minigrad as mg
 from minigrad import optim
 from minigrad.nn.utils import clip_grad_norm_
 
-from .checkpoint import Checkpoint, check_resumable, load_checkpoint, load_settings, save_checkpoint
+from .checkpoint import (Checkpoint, check_resumable, load_checkpoint, load_settings,
+                         pack_optimizer_states, save_checkpoint, unpack_optimizer_states)
 from .data import Batches, iterate_batches, load_dataset, stratified_split
 from .models import ConfigError, build_model, evaluating
 from .run_folder import claim_run_folder
@@ -60,6 +69,7 @@ class TrainSettings:
     optimizer: str = "adam"     # one of OPTIMIZERS
     lr: float = 2e-3
     momentum: float = 0.9       # sgd only
+    beta1: float = 0.9          # adam and adamw: decay of the first moment (GANs: 0.5, as in DCGAN)
     weight_decay: float = 0.0
     clip_grad_norm: float = 0.0  # largest gradient norm allowed; 0 turns clipping off
     schedule: str = "none"      # one of SCHEDULES, stepped once per epoch
@@ -80,6 +90,7 @@ class TrainSettings:
              f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
         need(math.isfinite(self.lr) and self.lr > 0, f"learning rate must be > 0, got {self.lr}")
         need(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
+        need(0 <= self.beta1 < 1, f"beta1 must be in [0, 1), got {self.beta1}")
         need(self.weight_decay >= 0, f"weight decay must be >= 0, got {self.weight_decay}")
         need(self.clip_grad_norm >= 0, f"gradient clipping norm must be >= 0 (0 = off), "
              f"got {self.clip_grad_norm}")
@@ -118,10 +129,11 @@ def load_training_data(settings, download=True, base_url=None):
 # ----- optimizer and schedule -----------------------------------------------------------
 def make_optimizer(settings, parameters):
     """The optimizer named in the settings, over ``parameters``."""
+    betas = (settings.beta1, 0.999)
     if settings.optimizer == "adam":
-        return optim.Adam(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
+        return optim.Adam(parameters, lr=settings.lr, betas=betas, weight_decay=settings.weight_decay)
     if settings.optimizer == "adamw":
-        return optim.AdamW(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
+        return optim.AdamW(parameters, lr=settings.lr, betas=betas, weight_decay=settings.weight_decay)
     return optim.SGD(parameters, lr=settings.lr, momentum=settings.momentum,
                      weight_decay=settings.weight_decay)
 
@@ -140,11 +152,11 @@ def current_lr(optimizer):
 
 
 # ----- the non-finite guard ---------------------------------------------------------------
-def check_loss_finite(loss, epoch, batch):
-    """Raise TrainingDiverged if the loss is a NaN or an inf."""
+def check_loss_finite(loss, epoch, batch, name="loss"):
+    """Raise TrainingDiverged if the loss (of the training phase ``name``) is a NaN or an inf."""
     if not np.all(np.isfinite(loss.data)):
-        raise TrainingDiverged(f"epoch {epoch}, batch {batch}: the loss is {loss.item()}; training stopped "
-                               "(try a lower --lr or gradient clipping)")
+        raise TrainingDiverged(f"epoch {epoch}, batch {batch}: the {name} is {loss.item()}; training "
+                               "stopped (try a lower --lr or gradient clipping)")
 
 
 def check_gradients_finite(named_parameters, epoch, batch):
@@ -164,12 +176,14 @@ def check_state_finite(checkpoint):
         if not np.all(np.isfinite(value)):
             raise TrainingDiverged(f"{where}: {name} is not finite; training stopped and the last good "
                                    "checkpoint kept (try a lower --lr or gradient clipping)")
-    for index, state in checkpoint.optimizer_state["state"].items():
-        for key, value in state.items():
-            if isinstance(value, (np.ndarray, float)) and not np.all(np.isfinite(value)):
-                raise TrainingDiverged(f"{where}: the optimizer's {key} of parameter {index} is not "
-                                       "finite; training stopped and the last good checkpoint kept "
-                                       "(try a lower --lr or gradient clipping)")
+    for phase, optimizer_state in unpack_optimizer_states(checkpoint.optimizer_state).items():
+        owner = "the optimizer's" if phase is None else f"the {phase} optimizer's"
+        for index, state in optimizer_state["state"].items():
+            for key, value in state.items():
+                if isinstance(value, (np.ndarray, float)) and not np.all(np.isfinite(value)):
+                    raise TrainingDiverged(f"{where}: {owner} {key} of parameter {index} is not "
+                                           "finite; training stopped and the last good checkpoint "
+                                           "kept (try a lower --lr or gradient clipping)")
 
 
 # ----- the progress bar --------------------------------------------------------------------
@@ -183,12 +197,15 @@ class ProgressBar:
         self.interval, self.last = interval, 0.0
 
     def update(self, batch, loss, images_per_s):
+        """loss: the running mean loss, or a dict name -> running mean, one per training phase."""
         now = time.perf_counter()
         if not self.enabled or (now - self.last < self.interval and batch < self.batches):
             return
         self.last = now
+        losses = loss if isinstance(loss, dict) else {"loss": loss}
+        shown = "  ".join(f"{name} {value:.4f}" for name, value in losses.items())
         self.stream.write(f"\repoch {self.epoch}/{self.epochs}  batch {batch}/{self.batches}  "
-                          f"loss {loss:.4f}  {images_per_s:,.0f} img/s ")
+                          f"{shown}  {images_per_s:,.0f} img/s ")
         self.stream.flush()
 
     def close(self):
@@ -245,8 +262,17 @@ class Trainer:
         self.model = build_model(settings.model, **settings.model_config)
         # keep the model's full, converted config ('4' from the command line becomes 4)
         self.settings = settings = replace(settings, model_config=dict(self.model.config))
-        self.optimizer = make_optimizer(settings, self.model.parameters())
-        self.scheduler = make_scheduler(settings, self.optimizer)
+        # one optimizer and one schedule per training phase (an autoencoder has one phase)
+        self.phases = self.model.training_phases()
+        check_phases(self.phases)
+        self.optimizers = [make_optimizer(settings, [p for _, p in phase.named_parameters])
+                           for phase in self.phases]
+        schedulers = (make_scheduler(settings, optimizer) for optimizer in self.optimizers)
+        self.schedulers = [s for s in schedulers if s is not None]  # none for a constant rate
+        # phase name -> the trainable parameters of the other phases, frozen while it runs
+        self.frozen = {phase.name: [p for other in self.phases if other is not phase
+                                    for _, p in other.named_parameters if p.requires_grad]
+                       for phase in self.phases}
 
         train_images, train_labels, self.val_images, self.val_labels = (
             data if data is not None else load_training_data(settings))
@@ -281,20 +307,23 @@ class Trainer:
         return trainer
 
     def restore(self, checkpoint):
-        """Put the model, optimizer, schedule, random state and history of a checkpoint back.
+        """Put the model, optimizers, schedules, random state and history of a checkpoint back.
 
         Everything is checked first (``checkpoint.check_resumable``): a checkpoint
         that does not fit is a CheckpointError and changes nothing.
         """
-        check_resumable(checkpoint, self.model, self.optimizer)
+        optimizers = self.optimizers_by_phase()
+        check_resumable(checkpoint, self.model, optimizers)
         self.model.load_state_dict(checkpoint.model_state)
-        self.optimizer.load_state_dict(checkpoint.optimizer_state)
-        if self.scheduler is not None:
+        saved = unpack_optimizer_states(checkpoint.optimizer_state)
+        for name, optimizer in optimizers.items():
+            optimizer.load_state_dict(saved[name if len(optimizers) > 1 else None])
+        for scheduler in self.schedulers:
             # Both schedules are formulas of the epoch number, so replaying them
             # to the saved epoch gives the saved rate; when --epochs has changed
             # the cosine is re-planned over the new total instead of the old one.
             for _ in range(checkpoint.epoch):
-                self.scheduler.step()
+                scheduler.step()
         mg.random.set_state(checkpoint.rng_state["minigrad"])
         self.epoch = checkpoint.epoch
         self.history = list(checkpoint.history)
@@ -314,7 +343,7 @@ class Trainer:
             self.model.prepare(self.batches.images, log=None if self.quiet else self.log)
         for epoch in range(self.epoch + 1, self.settings.epochs + 1):
             start = time.perf_counter()
-            lr = current_lr(self.optimizer)
+            lr = current_lr(self.optimizers[0])  # every phase's schedule is the same
             # An overflow or a NaN is reported by the checks in train_epoch, validate and
             # save_checkpoints, in one line; NumPy's RuntimeWarnings would only come before it.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -326,54 +355,74 @@ class Trainer:
             names = distinct_metrics(train_metrics)
             record.update({f"train_{k}": train_metrics[k] for k in names})
             record.update({f"val_{k}": val_metrics[k] for k in names if k in val_metrics})
-            if self.scheduler is not None:
-                self.scheduler.step()
+            for scheduler in self.schedulers:
+                scheduler.step()
             self.epoch = epoch
             self.history.append(record)
             self.save_checkpoints()
             self.append_metrics(record)
             if not self.quiet:
                 self.log(f"epoch {epoch}/{self.settings.epochs}: train loss {record['train_loss']:.4f}, "
-                         f"val loss {format_loss(record['val_loss'])}, {record['seconds']:.1f} s, "
+                         f"val loss {format_loss(record['val_loss'])}"
+                         f"{self.phase_losses(train_metrics, val_metrics)}, {record['seconds']:.1f} s, "
                          f"{record['images_per_s']:,.0f} img/s")
         return self.history
 
+    def phase_losses(self, train_metrics, val_metrics):
+        """', loss_d 1.2000 (val 1.3000), loss_g ...' for a model of several training phases
+        (their losses are not the run's loss); '' for one."""
+        if len(self.phases) == 1:
+            return ""
+        return "".join(f", {phase.name} {train_metrics[phase.name]:.4f} "
+                       f"(val {format_loss(val_metrics.get(phase.name))})" for phase in self.phases)
+
     def train_epoch(self, epoch):
         """One pass over the training images: (mean metrics, images per second)."""
-        model, optimizer = self.model, self.optimizer
-        named_parameters = list(model.named_parameters())
-        parameters = [p for _, p in named_parameters]
-        model.train()
+        self.model.train()
         self.batches.set_epoch(epoch - 1)  # epoch k always sees the same order
         bar = ProgressBar(epoch, self.settings.epochs, len(self.batches), enabled=not self.quiet)
         sums, seen = {}, 0
         clock = WarmRate()
         for batch, (x, labels) in enumerate(self.batches, start=1):
-            loss, metrics = model.loss(mg.Tensor(x), labels)
-            check_loss_finite(loss, epoch, batch)
-            optimizer.zero_grad()
-            loss.backward()
-            check_gradients_finite(named_parameters, epoch, batch)
-            if self.settings.clip_grad_norm > 0:
-                clip_grad_norm_(parameters, self.settings.clip_grad_norm)
-            optimizer.step()
-
+            x = mg.Tensor(x)
+            for phase, optimizer in zip(self.phases, self.optimizers):
+                metrics = self.step(phase, optimizer, x, labels, epoch, batch)
+                for name, value in metrics.items():
+                    sums[name] = sums.get(name, 0.0) + value * len(x)
             seen += len(x)
-            for name, value in metrics.items():
-                sums[name] = sums.get(name, 0.0) + value * len(x)
-            bar.update(batch, sums["loss"] / seen, clock.rate(seen))
+            bar.update(batch, {phase.name: sums[phase.name] / seen for phase in self.phases},
+                       clock.rate(seen))
             if self.callback is not None:
                 self.callback(self, epoch, batch)
             clock.batch_done(seen)
         bar.close()
         return {name: total / seen for name, total in sums.items()}, clock.rate(seen)
 
+    def step(self, phase, optimizer, x, labels, epoch, batch):
+        """One phase of a training step on the batch x: its loss, backward and optimizer step,
+        with the other phases' parameters frozen meanwhile. Returns the phase's metrics."""
+        with frozen(self.frozen[phase.name]):
+            loss, metrics = phase.loss(x, labels)
+            check_loss_finite(loss, epoch, batch, phase.name)
+            optimizer.zero_grad()
+            loss.backward()
+        check_gradients_finite(phase.named_parameters, epoch, batch)
+        if self.settings.clip_grad_norm > 0:
+            clip_grad_norm_([p for _, p in phase.named_parameters], self.settings.clip_grad_norm)
+        optimizer.step()
+        return metrics
+
+    def optimizers_by_phase(self):
+        """The optimizers as a dict training phase name -> optimizer."""
+        return {phase.name: optimizer for phase, optimizer in zip(self.phases, self.optimizers)}
+
     def validate(self, epoch):
         """Mean metrics over the validation images."""
         metrics = self.evaluate(self.val_images, self.val_labels)
-        if not math.isfinite(metrics["loss"]):
-            raise TrainingDiverged(f"epoch {epoch}, validation: the loss is {metrics['loss']}; "
-                                   "training stopped")
+        for name in dict.fromkeys(["loss"] + [phase.name for phase in self.phases]):
+            if name in metrics and not math.isfinite(metrics[name]):
+                raise TrainingDiverged(f"epoch {epoch}, validation: the {name} is {metrics[name]}; "
+                                       "training stopped")
         return metrics
 
     def evaluate(self, images, labels):
@@ -399,7 +448,8 @@ class Trainer:
             model_config=self.model.config,
             model_state=self.model.state_dict(),
             epoch=self.epoch,
-            optimizer_state=self.optimizer.state_dict(),
+            optimizer_state=pack_optimizer_states({name: optimizer.state_dict() for name, optimizer
+                                                   in self.optimizers_by_phase().items()}),
             # the schedule and the data order are functions of the settings and the epoch,
             # so restore() rebuilds them from those; only minigrad's random state is extra
             rng_state={"minigrad": mg.random.get_state()},
@@ -423,6 +473,33 @@ class Trainer:
     def rewrite_metrics(self):
         with open(self.out_dir / METRICS, "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
+
+
+def check_phases(phases):
+    """Raise ValueError unless the training phases have distinct names and share no parameter."""
+    names = [phase.name for phase in phases]
+    if not phases or len(set(names)) != len(names):
+        raise ValueError(f"a model's training phases need distinct names, got {names}")
+    seen = {}
+    for phase in phases:
+        for name, p in phase.named_parameters:
+            if id(p) in seen:
+                raise ValueError(f"parameter {name} is trained by two phases, {seen[id(p)]} and "
+                                 f"{phase.name}")
+            seen[id(p)] = phase.name
+
+
+@contextlib.contextmanager
+def frozen(parameters):
+    """Inside the block ``parameters`` need no gradient, so backward skips them (a GAN's generator
+    step computes no gradient for the discriminator's weights, only through them)."""
+    for p in parameters:
+        p.requires_grad = False
+    try:
+        yield
+    finally:
+        for p in parameters:
+            p.requires_grad = True
 
 
 def distinct_metrics(metrics):

@@ -81,7 +81,8 @@ def add_subparsers(commands):
                             "VAE), report AUROC next to PCA's reconstruction error; write "
                             "OUT/anomaly_auroc.png.")
     dataset_args(p, "anomaly")
-    p.add_argument("--model", default="dense", choices=list(MODELS), help="model (default: dense)")
+    p.add_argument("--model", default="dense", choices=[name for name, cls in MODELS.items() if cls.has_encoder],
+                   help="model (default: dense)")
     p.add_argument("--set", dest="options", action="append", type=key_value, default=[],
                    metavar="NAME=VALUE", help="a model option, repeatable")
     p.add_argument("--epochs", type=positive_int, default=10, help="epochs per class (default: 10)")
@@ -206,9 +207,17 @@ def progress(args, log):
 
 
 def unconditional(model, app):
+    encoder(model, app)
     if model.needs_labels:
         raise UsageError(f"{app} needs codes made without the label, but model {model.name!r} reads "
                          "the label to encode; use an unconditional checkpoint (dense, deep, vae, ...)")
+
+
+def encoder(model, app):
+    """Refuse a model without an encoder (a GAN): the application encodes images."""
+    if not model.has_encoder:
+        raise UsageError(f"{app} encodes images, and model {model.name!r} has no encoder (a GAN only "
+                         "generates); use an autoencoder's checkpoint, or generate for a GAN")
 
 
 def emit(args, result, table, out, log):
@@ -236,6 +245,7 @@ def cmd_generate(args, log):
 
 def cmd_latent(args, log):
     model, _, _, test_x, test_y = load(args)
+    encoder(model, "latent")
     result = latent.run(model, test_x, test_y, steps=args.steps, grid=args.grid, log=progress(args, log))
     return emit(args, result, latent.table, out_dir(args, "latent"), log)
 

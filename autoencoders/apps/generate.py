@@ -99,19 +99,25 @@ def run(model, train_images, test_images, test_labels, n=64, per_class=10, k=50,
     else:
         pictures = {"samples": Grid(samples, None, f"{model.name}: samples from the prior")}
     x, y = test_images[:nll_images], test_labels[:nll_images]
+    baseline = float(independent_pixels_nll(train_images, x).mean())
+    if not hasattr(model, "log_likelihood"):  # a GAN: samples, but no likelihood to estimate
+        log(f"generate: {model.name} has no likelihood; samples only")
+        return AppResult({"model": model.name, "test_images": len(x), "k": None, "model_nll": None,
+                          "independent_pixels_nll": baseline}, pictures)
     log(f"generate: -log p(x) on {len(x)} test images (k={k})...")
     nll = model_nll(model, x, y, k=k)
     numbers = {"model": model.name, "test_images": len(x), "k": k, "model_nll": float(nll.mean()),
-               "independent_pixels_nll": float(independent_pixels_nll(train_images, x).mean())}
+               "independent_pixels_nll": baseline}
     return AppResult(numbers, pictures)
 
 
 def table(numbers):
     """The numbers of ``run`` as a Table: -log p(x) beside the independent-pixels baseline."""
+    nll = "no likelihood (a GAN)" if numbers["model_nll"] is None else f"{numbers['model_nll']:.2f} nats"
+    how = "" if numbers["k"] is None else f", importance sampling with k = {numbers['k']}"
     return Table(
-        f"generate: test -log p(x) of {numbers['model']} on {numbers['test_images']} test images, "
-        f"importance sampling with k = {numbers['k']}",
+        f"generate: test -log p(x) of {numbers['model']} on {numbers['test_images']} test images{how}",
         "nats per image, lower is better",
         ["model", "-log p(x)", "baseline: independent pixels"],
-        [[numbers["model"], f"{numbers['model_nll']:.2f} nats", f"{numbers['independent_pixels_nll']:.2f} nats"]],
+        [[numbers["model"], nll, f"{numbers['independent_pixels_nll']:.2f} nats"]],
         ["baseline: each pixel an independent Bernoulli with its mean over the training images"])

@@ -84,3 +84,4 @@ from . import deep  # noqa: E402,F401
 from . import denoising  # noqa: E402,F401
 from . import sparse  # noqa: E402,F401
 from . import contractive  # noqa: E402,F401
+from . import gan  # noqa: E402,F401

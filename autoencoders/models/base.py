@@ -21,6 +21,7 @@ model when one is loaded, and the command line fills it from
 """
 import contextlib
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -107,6 +108,19 @@ class Option:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+class Phase(NamedTuple):
+    """One part of a training step, trained by an optimizer of its own (``training_phases``).
+
+    name: the metric its loss is logged under ('loss'; a GAN's 'loss_d' and 'loss_g').
+    named_parameters: the (name, Parameter) pairs its optimizer updates; phases share none.
+    loss: ``loss(x, labels) -> (loss, metrics)`` like ``Autoencoder.loss``; the metrics hold
+        the loss under ``name``.
+    """
+    name: str
+    named_parameters: list
+    loss: Callable
+
+
 def resolve_config(model_name, options, given):
     """The full config: defaults of ``options`` overridden by ``given`` (checked)."""
     unknown = sorted(set(given) - set(options))
@@ -131,6 +145,8 @@ class Autoencoder(Module):
         needs_labels: True if the model reads the digit labels (in ``loss``,
             ``reconstruct``, ``embed`` and ``sample``); others ignore them.
         can_sample: True if ``sample`` draws new images (generative models).
+        has_encoder: False for a model that only generates (a GAN): it has no ``encode``,
+            ``embed`` or ``reconstruct``.
     """
     name = None
     options = {}
@@ -138,6 +154,7 @@ class Autoencoder(Module):
     output_is_logits = True
     needs_labels = False
     can_sample = False
+    has_encoder = True
 
     def __init__(self, **config):
         super().__init__()
@@ -159,6 +176,13 @@ class Autoencoder(Module):
     def prepare(self, train_images, log=None):
         """Called by the trainer once, before the first epoch of a new run, with the training
         images (uint8); a no-op here. The deep autoencoder pretrains its layers greedily."""
+
+    def training_phases(self):
+        """The parts of one training step, in order, as a list of Phase. The trainer gives each
+        phase its own optimizer and schedule and, on every batch, runs each phase's loss,
+        backward and step in turn. An autoencoder has one phase: all of its parameters and
+        ``loss``. A GAN has two: the discriminator's, then the generator's (models/gan.py)."""
+        return [Phase("loss", list(self.named_parameters()), self.loss)]
 
     def to_pixels(self, out):
         """The decoder's output (a Tensor) -> pixels in [0, 1] as a numpy array: the engine's
