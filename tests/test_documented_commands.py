@@ -147,6 +147,8 @@ SMALL = {   # command -> flags that make it small (set, replacing a documented v
     "augment": [("--limit", "300"), ("--epochs", "1"), ("--per-class", "5"), ("--seeds", "0"),
                 *CLASSIFIER],
     "reconstruct": [], "sample": [], "plot": [], "models": [], "report": [],
+    "words": [("--epochs", "1"), ("--limit", "200")],
+    "documents": [("--epochs", "1"), ("--limit", "60")],
 }
 
 

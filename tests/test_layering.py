@@ -1,7 +1,8 @@
 """Arrows point down the stack: read every module's imports (ast, nothing is run) and check
 each one against the layers of docs/architecture.md.
 
-    autoencoders.__main__ -> cli -> apps.commands -> apps.report -> apps.* -> train
+    autoencoders.__main__ -> cli -> apps.commands (and the commands of evaluation, transfer, text,
+        semisupervised) -> apps.report -> apps.*, evaluation, transfer, text, semisupervised -> train
         -> checkpoint, run_folder -> models, figures, metrics, pca -> data
     minigrad: optim -> nn -> gradcheck -> the engine (tensor, function, autograd, ops)
         -> dtypes, grad_mode, random -> kernels
@@ -32,11 +33,13 @@ LAYERS = [
     (9, ["autoencoders.models"]),
     (10, ["autoencoders.checkpoint", "autoencoders.run_folder", "autoencoders.arguments"]),
     (11, ["autoencoders.train"]),
-    (12, ["autoencoders.apps"]),
+    (12, ["autoencoders.apps", "autoencoders.evaluation", "autoencoders.transfer", "autoencoders.text",
+          "autoencoders.semisupervised"]),
     (13, ["autoencoders.apps.report"]),
-    (14, ["autoencoders.apps.commands"]),
+    (14, ["autoencoders.apps.commands", "autoencoders.evaluation.commands", "autoencoders.transfer.commands",
+          "autoencoders.text.commands", "autoencoders.semisupervised.commands"]),
     (15, ["autoencoders.cli"]),
-    (16, ["autoencoders.__main__", "autoencoders"]),
+    (16, ["autoencoders.__main__", "autoencoders", "autoencoders.semisupervised.__main__"]),
 ]
 ALLOWED_CYCLE = {("minigrad.tensor", "minigrad.ops")}
 
