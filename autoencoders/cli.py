@@ -32,7 +32,10 @@ import numpy as np
 
 from . import figures
 from .apps import commands as app_commands
+from .evaluation import commands as evaluation_commands
+from .semisupervised import commands as semisupervised_commands
 from .text import commands as text_commands
+from .transfer import commands as transfer_commands
 from .arguments import (Parser, UsageError, add_checkpoint_argument, add_data_source_arguments,
                         add_dataset_argument, add_out_argument, add_quiet_argument, bounded_int,
                         checkpoint_dataset, data_source, key_value, non_negative_float,
@@ -177,7 +180,10 @@ def build_parser():
     # the applications (generate, latent, denoise, anomaly, search, features, augment, report)
     app_commands.add_subparsers(commands)
     # the other chapters: sample quality and transfer learning, text, semi-supervised VAEs
+    evaluation_commands.add_subparsers(commands)
+    transfer_commands.add_subparsers(commands)
     text_commands.add_subparsers(commands)
+    semisupervised_commands.add_subparsers(commands)
     return parser
 
 

@@ -147,6 +147,12 @@ SMALL = {   # command -> flags that make it small (set, replacing a documented v
     "augment": [("--limit", "300"), ("--epochs", "1"), ("--per-class", "5"), ("--seeds", "0"),
                 *CLASSIFIER],
     "reconstruct": [], "sample": [], "plot": [], "models": [], "report": [],
+    "classifier": [("--epochs", "1"), ("--limit", "300")],
+    "sample-quality": [("--n", "50")],
+    "transfer": [("--limit", "600"), ("--seeds", "0"), ("--labels", "10"), ("--pretrain-labels", "10"),
+                 ("--source-epochs", "1"), ("--epochs", "1"), ("--min-steps", "5")],
+    "semisupervised": [("--limit", "600"), ("--labels", "100"), ("--draws", "1"), ("--m1-epochs", "1"),
+                       ("--m2-epochs", "1"), ("--m1m2-epochs", "1"), ("--cvae-epochs", "1"), ("--hidden", "32")],
     "words": [("--epochs", "1"), ("--limit", "200")],
     "documents": [("--epochs", "1"), ("--limit", "60")],
 }

@@ -1,0 +1,115 @@
+"""Short runs on slices of the embedded digits: M2's loop teaches its classifier well beyond
+chance, the Gaussian M2 learns on codes, and the command's pipeline and its one-line errors."""
+import json
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from autoencoders.data import load_dataset, to_float
+from autoencoders.pca import PCA
+from autoencoders.semisupervised import experiment
+from autoencoders.semisupervised.__main__ import main
+from autoencoders.semisupervised.m2 import M2
+from autoencoders.semisupervised.splits import balanced_split
+from autoencoders.semisupervised.training import LabelledCycle, train_m2
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, y = load_dataset("mnist-5k", split="train")
+    tx, ty = load_dataset("mnist-5k", split="test")
+    return to_float(x[:1500], flatten=True), y[:1500], to_float(tx[:500], flatten=True), ty[:500]
+
+
+def test_labelled_cycle_shows_every_labelled_image_before_repeating():
+    cycle = LabelledCycle(10, 4, np.random.default_rng(0))
+    first = np.concatenate([cycle.next(), cycle.next()])
+    assert len(set(first)) == 8
+    assert len(cycle.next()) == 4
+
+
+def test_a_short_m2_run_beats_chance_by_far(digits):
+    x, y, tx, ty = digits
+    labelled, unlabelled = balanced_split(y, 100, seed=0)
+    mg.random.seed(0)
+    model = M2(hidden=64, latent=8, classifier_hidden=(64,))
+    chance_like = np.mean(model.predict(tx) != ty)
+    history = train_m2(model, x[labelled], y[labelled], x[unlabelled], epochs=3, lr=1e-3,
+                       evaluate=lambda m: {"test_error": float(np.mean(m.predict(tx) != ty))})
+    assert chance_like > 0.7
+    assert history[-1]["test_error"] < 0.6       # chance: 0.9
+    assert history[-1]["unlabelled"] < history[0]["unlabelled"]     # the bound improves too
+
+
+def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
+    """M1 + M2's setting with PCA codes standing in for M1's: a Gaussian M2 on 10-D codes, each
+    batch a fresh sample mean + std * eps."""
+    x, y, tx, ty = digits
+    pca = PCA(10).fit(x)
+    scale = pca.transform(x).std(axis=0)
+    codes = (pca.transform(x) / scale).astype(np.float32)
+    test_codes = (pca.transform(tx) / scale).astype(np.float32)
+    std = np.full(codes.shape, 0.1, dtype=np.float32)
+    labelled, unlabelled = balanced_split(y, 100, seed=1)
+    mg.random.seed(0)
+    model = M2(features=10, hidden=32, latent=4, classifier_hidden=(32,), likelihood="gaussian")
+    history = train_m2(model, codes[labelled], y[labelled], codes[unlabelled], epochs=4, lr=3e-3,
+                       std_l=std[labelled], std_u=std[unlabelled],
+                       evaluate=lambda m: {"test_error": float(np.mean(m.predict(test_codes) != ty))})
+    assert history[-1]["test_error"] < 0.6       # chance: 0.9
+    assert all(np.isfinite(h["loss"]) for h in history)
+
+
+def test_the_whole_experiment_on_a_slice_and_its_resume(tmp_path, digits, monkeypatch):
+    x, y, tx, ty = digits
+    monkeypatch.setattr("autoencoders.semisupervised.m1.M1_CONFIG", {"hidden": 32, "latent": 8})
+    monkeypatch.setattr("autoencoders.semisupervised.experiment.M1_CONFIG", {"hidden": 32, "latent": 8})
+    settings = experiment.Settings(labels=(100,), draws=2, m1_epochs=1, m2_epochs=1, m1m2_epochs=1,
+                                   hidden=16, latent=4, per_class=5, cvae_epochs=1)
+    logs = []
+    records = experiment.run(settings, x, y, tx, ty, tmp_path, log=logs.append)
+    methods = sorted((r["method"], r["draw"]) for r in records)
+    assert methods == sorted((m, d) for m in experiment.METHODS for d in range(2))
+    assert all(0 <= r["error"] <= 1 for r in records if "error" in r)
+    assert set(next(r for r in records if r["method"] == "augment")["accuracy"]) == {"none", "cvae", "m2"}
+    page = (tmp_path / "results.md").read_text()
+    assert "M1 + M2" in page and "3.33 ± 0.14" in page and "± " in page
+    # a second run finds everything done and trains nothing
+    again = []
+    experiment.run(settings, x, y, tx, ty, tmp_path, log=again.append)
+    assert not [line for line in again if "draw" in line]
+    assert len((tmp_path / "records.jsonl").read_text().splitlines()) == 8
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--labels", "105"], "multiple of 10"),
+    (["--labels", "1000", "--limit", "900"], "needs 100 images of every digit"),
+    (["--method", "m3"], "unknown method 'm3'"),
+    (["--draws", "0"], "must be an integer >= 1"),
+])
+def test_command_errors_are_one_line(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) if argv[0] in ("--method", "--draws") else _nothing():
+        code = main(["--dataset", "mnist-5k", "--out", str(tmp_path)] + argv)
+        assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_command_runs_a_tiny_table(tmp_path, capsys):
+    code = main(["--dataset", "mnist-5k", "--limit", "600", "--labels", "100", "--draws", "1",
+                 "--method", "m2", "--m2-epochs", "1", "--hidden", "16", "--out", str(tmp_path),
+                 "--json", "--quiet"])
+    assert code == 0
+    captured = capsys.readouterr()
+    records = json.loads(captured.out)
+    assert [(r["method"], r["labels"]) for r in records] == [("m2", 100)]
+    assert captured.err == ""
