@@ -3,19 +3,20 @@
     python -m autoencoders semisupervised --dataset mnist --data-dir DIR \\
         --labels 100,1000 --draws 5 --method m1,m2,m1m2,augment --out runs/semisupervised
 
-``add_subparsers(commands)`` adds it to the subparsers of cli.build_parser (until then,
-``python -m autoencoders.semisupervised ...`` runs it alone). Progress lines go to stderr, the
-tables (report.py, also saved as OUT/results.md) to stdout; errors a user can fix are
-arguments.UsageError, one line.
+``add_subparsers(commands)`` adds it to the subparsers of cli.build_parser
+(``python -m autoencoders.semisupervised ...`` also runs it alone). Progress lines go to
+stderr, the tables (report.py, also saved as OUT/results.md) to stdout; errors a user can
+fix are arguments.UsageError, one line.
 """
 import argparse
 import json
+from pathlib import Path
 
 from ..arguments import (UsageError, add_data_source_arguments, add_dataset_argument,
                          add_out_argument, add_quiet_argument, data_source, non_negative_int,
                          positive_float, positive_int)
 from ..data import load_split
-from . import experiment, report
+from . import experiment
 from .bounds import WEIGHTS
 
 DEFAULTS = experiment.Settings()
@@ -132,5 +133,5 @@ def cmd_semisupervised(args, log):
     if args.json:
         print(json.dumps(records))
     else:
-        print(report.render(records), end="")
+        print((Path(out) / experiment.RESULTS).read_text(), end="")
     return 0

@@ -210,9 +210,14 @@ def run(settings, train_images, train_labels, test_images, test_labels, out_dir,
                 if "error" in record:
                     log(f"{method}: {n} labels, draw {draw}: test error {100 * record['error']:.2f} %"
                         f" ({report.minutes(record['seconds'])})")
-                (out_dir / RESULTS).write_text(report.render(records.current(settings),
-                                                             m1[3] if m1 else None))
+                write_results(out_dir, records.current(settings), m1)
+    write_results(out_dir, records.current(settings), m1)
     return records.current(settings)
+
+
+def write_results(out_dir, records, m1):
+    """out_dir/results.md: the tables of the records (with M1's training time if it was used)."""
+    (out_dir / RESULTS).write_text(report.render(records, m1[3] if m1 else None))
 
 
 def augment(x, y, tx, ty, lab, unl, n, draw, settings, out_dir, log, m2_done):

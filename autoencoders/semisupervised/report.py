@@ -21,8 +21,10 @@ def mean_std(values):
 
 
 def minutes(seconds):
-    """A mean duration: '12 s' under a minute, '9.0 min' above."""
+    """A mean duration: '0.4 s', '12 s' under a minute, '9.0 min' above."""
     mean = float(np.mean(seconds))
+    if mean < 10:
+        return f"{mean:.1f} s"
     return f"{mean:.0f} s" if mean < 60 else f"{mean / 60:.1f} min"
 
 
