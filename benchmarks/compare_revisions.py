@@ -7,7 +7,9 @@ The base revision is checked out into a temporary git worktree. Then, round afte
 tree runs its own ``benchmarks/step_time.py MODEL --json`` in a fresh process, alternating, so
 that a slow spell of a shared machine hits both alike. Each process warms up first (the first
 round also compiles each tree's kernels into its own cache). Printed: the fastest ms/step of each
-tree over all rounds, and the ratio this / base (below 1: this checkout is faster).
+tree over all rounds and their ratio, and the median of the per-round ratios (the two runs of
+one round saw the same machine; on a noisy machine that median is the steadier figure). Below 1:
+this checkout is faster.
 """
 import argparse
 import json
@@ -59,8 +61,10 @@ def main(argv=None):
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False,
                            capture_output=True)
     this, before = min(times["this"]), min(times[base])
+    paired = sorted(a / b for a, b in zip(times["this"], times[base]))
     print(f"{args.model}: this checkout {this:.2f} ms/step, {base} {before:.2f} ms/step, "
-          f"ratio {this / before:.3f} (fastest of {args.rounds} rounds each)")
+          f"ratio {this / before:.3f} (fastest of {args.rounds} rounds each); "
+          f"median of the {args.rounds} same-round ratios {paired[len(paired) // 2]:.3f}")
 
 
 if __name__ == "__main__":
