@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autoencoders.checkpoint import load_checkpoint, save_checkpoint
-from cli_helpers import run
+from cli_helpers import one_line_error, run
 from autoencoders.train import read_metrics
 
 QUICK = ["--limit", "256", "--set", "hidden=32", "--set", "code=4", "--quiet"]
@@ -21,14 +21,6 @@ def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     assert run(["train", "--model", "dense", "--epochs", "1", "--out", str(out), *QUICK]) == 0
     return out
-
-
-def one_line_error(capsys, *fragments):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in err, err
-    return err
 
 
 def test_train_writes_checkpoints_metrics_and_figures(trained):

@@ -14,18 +14,10 @@ import pytest
 from autoencoders.checkpoint import load_checkpoint
 from autoencoders.data import write_idx
 from autoencoders.train import METRICS
-from cli_helpers import run
+from cli_helpers import one_line_error, run
 
 QUICK = ["--limit", "64", "--set", "hidden=8", "--set", "code=2", "--quiet"]
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-
-
-def one_line_error(capsys, *fragments):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in err, err
-    return err
 
 
 def disk_full(*args, **kwargs):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from autoencoders.cli import build_parser
-from cli_helpers import run
+from cli_helpers import one_line_error, run
 
 CHECKPOINT_COMMANDS = ["evaluate", "reconstruct", "sample", "generate", "latent", "denoise", "search",
                        "features"]
@@ -19,14 +19,6 @@ OUT_COMMANDS = ["train", "reconstruct", "sample", "plot", "generate", "latent", 
 def help_text(command, capsys):
     assert run([command, "--help"]) == 0
     return " ".join(capsys.readouterr().out.split())
-
-
-def one_line_error(capsys, *fragments):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in err, err
-    return err
 
 
 @pytest.fixture(scope="module")

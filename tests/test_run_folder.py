@@ -9,17 +9,9 @@ import pytest
 
 from autoencoders.run_folder import RunFolderError, claim_run_folder
 from autoencoders.train import METRICS, Trainer, TrainSettings, load_training_data
-from cli_helpers import run
+from cli_helpers import one_line_error, run
 
 QUICK = ["--limit", "64", "--set", "hidden=8", "--set", "code=2", "--quiet", "--no-figures"]
-
-
-def one_line_error(capsys, *fragments):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in err, err
-    return err
 
 
 @pytest.fixture(scope="module")

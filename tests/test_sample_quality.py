@@ -1,15 +1,12 @@
 """The sample-quality metric: the Frechet distance against closed forms, entropy and
 conditional accuracy on known inputs, the digit classifier on a slice, the commands end to end."""
-import argparse
 import json
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from autoencoders import cli
 from autoencoders.data import load_dataset
-from autoencoders.evaluation import commands as evaluation_commands
 from autoencoders.evaluation import digit_classifier, frechet, sample_quality
 from autoencoders.evaluation.features import classifier_view
 from autoencoders.models import build_model
@@ -213,18 +210,8 @@ def test_the_view_of_images_holds_their_statistics(tiny_classifier, mnist5k):
 
 # ----- the commands --------------------------------------------------------------------------------
 @pytest.fixture
-def commands(monkeypatch):
-    """cli.main with the evaluation commands (added here until cli.py wires them in)."""
-    original = cli.build_parser
-
-    def build():
-        parser = original()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "sample-quality" not in sub.choices:
-            evaluation_commands.add_subparsers(sub)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def commands():
+    """The command line (cli.main as a process sees it)."""
     return run
 
 

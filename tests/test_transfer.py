@@ -1,6 +1,5 @@
 """Transfer learning: freezing (frozen parameters get no gradient and do not move), parameter
 groups with their own learning rates, the experiments on a slice, the command end to end."""
-import argparse
 import json
 
 import numpy as np
@@ -8,11 +7,9 @@ import pytest
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from autoencoders import cli
 from autoencoders.data import load_dataset
 from autoencoders.evaluation.digit_classifier import DigitClassifier, fit
 from autoencoders.models import build_model
-from autoencoders.transfer import commands as transfer_commands
 from autoencoders.transfer import experiment
 from autoencoders.transfer.freezing import freeze, param_groups, trainable
 from cli_helpers import run
@@ -175,18 +172,8 @@ def test_a_tiny_transfer_run_on_a_slice(mnist5k):
 
 # ----- the command ------------------------------------------------------------------------------------
 @pytest.fixture
-def commands(monkeypatch):
-    """cli.main with the transfer command (added here until cli.py wires it in)."""
-    original = cli.build_parser
-
-    def build():
-        parser = original()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "transfer" not in sub.choices:
-            transfer_commands.add_subparsers(sub)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def commands():
+    """The command line (cli.main as a process sees it)."""
     return run
 
 
