@@ -37,7 +37,32 @@ def _check_module(module, where):
     return module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: numbered children, counted, iterated, appended
+    (named by their position) and popped."""
+
+    def __len__(self):
+        return len(_child_items(self))
+
+    def __iter__(self):
+        return iter([m for _, m in _child_items(self)])
+
+    def append(self, module):
+        self.add_module(str(len(self)), _check_module(module, f"{type(self).__name__}.append"))
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def pop(self, index=-1):
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Sequential(m0, m1, ...)(x) = ... m1(m0(x)); children named "0", "1", ...
     ``Sequential(OrderedDict([("conv", ...), ("act", ...)]))`` names them by the keys.
     Index with seq[i] (by position), slice with seq[a:b] (names kept), append, insert, extend, pop."""
@@ -50,9 +75,6 @@ class Sequential(Module):
         else:
             for i, module in enumerate(modules):
                 self.add_module(str(i), _check_module(module, f"Sequential: argument {i}"))
-
-    def __len__(self):
-        return len(_child_items(self))
 
     def __getitem__(self, index):
         items = _child_items(self)
@@ -70,18 +92,6 @@ class Sequential(Module):
         del keep[index if isinstance(index, slice) else _position(index, len(items), "Sequential")]
         _renumber(self, [items[i][1] for i in keep])
 
-    def __iter__(self):
-        return iter([m for _, m in _child_items(self)])
-
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "Sequential.append"))
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
     def insert(self, index, module):
         modules = list(self)
         if not -len(modules) <= index <= len(modules):
@@ -90,18 +100,13 @@ class Sequential(Module):
         _renumber(self, modules)
         return self
 
-    def pop(self, index=-1):
-        module = self[index]
-        del self[index]
-        return module
-
     def forward(self, x):
         for module in self:
             x = module(x)
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent finds: ModuleList([m0, m1]), indexing,
     slicing (a new ModuleList, numbered from 0), append, extend, insert, pop, +=, len, iteration.
     It has no forward: the parent decides how to call its modules."""
@@ -110,9 +115,6 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(_child_items(self))
 
     def __getitem__(self, index):
         modules = list(self)
@@ -128,33 +130,16 @@ class ModuleList(Module):
         del modules[index if isinstance(index, slice) else _position(index, len(modules), "ModuleList")]
         _renumber(self, modules)
 
-    def __iter__(self):
-        return iter([m for _, m in _child_items(self)])
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "ModuleList.append"))
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
     def insert(self, index, module):
         modules = list(self)
         modules.insert(index, _check_module(module, "ModuleList.insert"))
         _renumber(self, modules)
-
-    def pop(self, index=-1):
-        module = self[index]
-        del self[index]
-        return module
 
 
 class ModuleDict(Module):
