@@ -258,3 +258,40 @@ def auroc_figure(auroc_by_method, classes, title=None):
 def plot_auroc_per_class(auroc_by_method, classes, path, title=None):
     """The AUROC bars of auroc_figure, as a PNG."""
     return save(auroc_figure(auroc_by_method, classes, title), path)
+
+
+def class_histograms_figure(histograms, reference=None, title=None):
+    """One bar chart per set of images: the share of it predicted as each class, the bars of
+    ``reference`` (another set's shares, e.g. real digits) drawn as outlines over it, and a
+    dashed line at 1 / classes. A set whose bars tower over some classes and vanish at others
+    has collapsed onto a few modes. histograms: {name: [share per class]}."""
+    names = list(histograms)
+    if not names:
+        raise ValueError("class_histograms_figure needs at least one histogram")
+    classes = len(histograms[names[0]])
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows))
+    top = max(max(values) for values in histograms.values())
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        ax.bar(np.arange(classes), histograms[name], 0.8, color="tab:blue")
+        if reference is not None:
+            ax.bar(np.arange(classes), reference, 0.8, fill=False, edgecolor="black", linewidth=0.8)
+        ax.axhline(1 / classes, color="gray", linestyle="--", linewidth=1)
+        ax.set_xticks(np.arange(classes))
+        ax.set_ylim(0, 1.05 * top)
+        ax.set_title(name, fontsize=9)
+        if i % ncols == 0:
+            ax.set_ylabel("share of the samples")
+        if i >= len(names) - ncols:
+            ax.set_xlabel("predicted class")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_histograms(histograms, path, reference=None, title=None):
+    """The bars of class_histograms_figure, as a PNG."""
+    return save(class_histograms_figure(histograms, reference, title), path)

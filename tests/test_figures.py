@@ -176,6 +176,23 @@ def tiny(name, **config):
     return model
 
 
+def test_class_histograms_draw_each_set_with_the_reference_outlined(tmp_path):
+    collapsed = [0.0, 0.0, 0.0, 0.9, 0.1, 0, 0, 0, 0, 0]
+    uniform = [0.1] * 10
+    fig = figures.class_histograms_figure({"gan": collapsed, "vae": uniform}, reference=uniform,
+                                          title="digits")
+    gan, vae = fig.axes
+    assert gan.get_title() == "gan" and vae.get_title() == "vae"
+    filled = [p for p in gan.patches if p.get_fill()]
+    outlines = [p for p in gan.patches if not p.get_fill()]
+    assert [round(p.get_height(), 6) for p in filled] == collapsed
+    assert [round(p.get_height(), 6) for p in outlines] == uniform
+    assert [t.get_text() for t in gan.get_xticklabels()] == [str(c) for c in range(10)]
+    assert is_png(figures.plot_class_histograms({"gan": collapsed}, tmp_path / "h.png"))
+    with pytest.raises(ValueError, match="at least one histogram"):
+        figures.class_histograms_figure({})
+
+
 def test_cvae_grids_label_their_digits(drawn, tmp_path):
     from autoencoders import cli
     from autoencoders.apps import generate

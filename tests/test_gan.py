@@ -223,7 +223,11 @@ def test_default_shapes():
     assert [p.shape for p in gan.discriminator.parameters()] == [(512, 784), (512,), (256, 512),
                                                                  (256,), (1, 256), (1,)]
     cgan = build_model("cgan")
-    assert cgan.generator[0].weight.shape == (256, 74) and cgan.discriminator[0].weight.shape == (512, 794)
+    assert cgan.generator[0].weight.shape == (256, 74)
+    assert [p.shape for p in cgan.discriminator.parameters()] == [(512, 784), (512,), (256, 512),
+                                                                  (256,), (1, 256), (1,), (10, 256)]
+    concat = build_model("cgan", conditioning="concat")
+    assert concat.generator[0].weight.shape == (256, 74) and concat.discriminator[0].weight.shape == (512, 794)
     dcgan = build_model("dcgan")
     z = mg.tensor(np.zeros((3, 64), np.float32))
     with mg.no_grad():
@@ -232,6 +236,20 @@ def test_default_shapes():
         assert dcgan.discriminate(mg.tensor(np.zeros((3, 1, 28, 28), np.float32))).shape == (3,)
     assert any(type(m).__name__ == "BatchNorm2d" for m in dcgan.generator.modules())
     assert [type(m).__name__ for m in dcgan.discriminator][::2] == ["Conv2d"] * 3
+
+
+def test_the_projection_discriminator_adds_the_labels_vector_dotted_with_the_last_hidden_layer():
+    model = build_model("cgan", **TINY["cgan"]).to(np.float64)
+    d = model.discriminator
+    x = np.random.default_rng(0).random((4, 16))
+    labels = np.array([0, 2, 1, 2])
+    h = d.body(mg.tensor(x * 2 - 1)).data
+    expected = h @ d.head.weight.data[0] + d.head.bias.data[0] + np.sum(d.embed.weight.data[labels] * h, axis=1)
+    np.testing.assert_allclose(model.discriminate(mg.tensor(x), labels).data, expected, rtol=1e-12)
+    other = model.discriminate(mg.tensor(x), (labels + 1) % 3).data
+    assert np.all(other != expected)   # the same images with other labels get other logits
+    with pytest.raises(ValueError, match="labels must be integers in"):
+        model.discriminate(mg.tensor(x), np.array([0, 1, 2, 3]))
 
 
 @pytest.mark.parametrize("name", ["gan", "cgan", "dcgan"])
@@ -274,6 +292,7 @@ def test_a_gan_has_no_encoder(call):
     ("gan", {"slope": 2.0}, "option 'slope' must be <= 1.0"),
     ("dcgan", {"channels": 5000}, "option 'channels' must be <= 1024"),
     ("cgan", {"classes": 0}, "option 'classes' must be >= 1"),
+    ("cgan", {"conditioning": "film"}, "option 'conditioning' must be one of projection, concat"),
 ])
 def test_config_errors(name, config, message):
     with pytest.raises(ConfigError, match=message):

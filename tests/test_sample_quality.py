@@ -233,6 +233,7 @@ def test_the_commands_end_to_end(commands, tmp_path, capsys):
     assert cvae["correct_digit"] is not None and cvae["seconds"] > 0
     assert numbers["samples"] == 50 and numbers["classifier"]["epochs"] == 1
     assert (tmp_path / "sq" / "sample_quality.md").read_text().startswith("| samples from")
+    assert (tmp_path / "sq" / "class_histograms.png").stat().st_size > 1000
 
 
 def test_the_commands_refuse_in_one_line(commands, tmp_path, capsys):

@@ -173,6 +173,7 @@ def cmd_sample_quality(args, log):
     out.mkdir(parents=True, exist_ok=True)
     (out / "sample_quality.md").write_text(sample_quality.markdown(numbers))
     (out / "sample_quality.json").write_text(json.dumps(numbers, indent=2, default=float) + "\n")
+    sample_quality.plot_histograms(numbers, out / "class_histograms.png")
     say(str(out / "sample_quality.md"))
     print(json.dumps(numbers, default=float) if args.json else sample_quality.table(numbers).render())
     return 0

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import figures
 from ..apps.result import Table, pct
 from .features import classifier_view
 from .frechet import frechet_distance
@@ -186,3 +187,14 @@ def markdown(numbers):
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(cells(row)) + " |" for row in numbers["rows"]]
     return "\n".join(lines + [""] + [f"- {note}" for note in notes(numbers)]) + "\n"
+
+
+def plot_histograms(numbers, path):
+    """The predicted-digit histogram of every row after the floor, with the floor's (real
+    training digits) outlined over each: mode collapse shows as missing and towering bars."""
+    floor = next(row["histogram"] for row in numbers["rows"] if row["kind"] == "floor")
+    histograms = {row["name"]: row["histogram"] for row in numbers["rows"] if row["kind"] != "floor"}
+    return figures.plot_class_histograms(
+        histograms, path, reference=floor,
+        title=f"digits the classifier sees in {numbers['samples']:,} samples "
+              "(outline: real training digits; dashed: 1/10)")

@@ -40,22 +40,29 @@ class ConditionalVAE(VAE):
 
     def condition(self, t, labels):
         """[t, onehot(labels)] along the last axis: (B, n) -> (B, n + classes)."""
+        labels = self.label_indices(labels, t.shape[0])
+        classes = self.config["classes"]
+        onehot = np.zeros((t.shape[0], classes), dtype=t.dtype)
+        onehot[np.arange(t.shape[0]), labels] = 1
+        return ops.concatenate([t, onehot], axis=1)
+
+    def label_indices(self, labels, n):
+        """``labels`` (n whole numbers in [0, classes), array or Tensor) as an int64 array;
+        ConfigError if they are missing, ValueError naming what is wrong otherwise."""
         if labels is None:
             raise ConfigError(f"model {self.name!r} is conditional: pass the digit labels "
                               "(labels=array of B ints) to loss, encode, decode, reconstruct, "
                               "embed and sample")
         labels = np.asarray(labels.data if isinstance(labels, mg.Tensor) else labels)
         classes = self.config["classes"]
-        if labels.shape != (t.shape[0],):
-            raise ValueError(f"model {self.name!r}: expected {t.shape[0]} labels (one per row), "
+        if labels.shape != (n,):
+            raise ValueError(f"model {self.name!r}: expected {n} labels (one per row), "
                              f"got shape {labels.shape}")
         if labels.size and (labels.min() < 0 or labels.max() >= classes
                             or not np.all(labels == np.round(labels))):
             raise ValueError(f"model {self.name!r}: labels must be integers in [0, {classes}), "
                              f"got values from {labels.min()} to {labels.max()}")
-        onehot = np.zeros((t.shape[0], classes), dtype=t.dtype)
-        onehot[np.arange(t.shape[0]), labels.astype(np.int64)] = 1
-        return ops.concatenate([t, onehot], axis=1)
+        return labels.astype(np.int64)
 
     def sample(self, n, rng, labels=None):
         """n images of the digits ``labels`` (n ints; e.g. ``[3] * n``), z ~ N(0, I) from ``rng``."""

@@ -33,8 +33,10 @@ Shapes with the defaults, B images, c = channels:
                 + BatchNorm1d + ReLU -> Linear(512, 784) -> logits (B, 784)
            D: x (B, 784) -> Linear(784, 512) + LeakyReLU(0.2) -> Linear(512, 256)
                 + LeakyReLU(0.2) -> Linear(256, 1) -> logit (B,)
-    cgan   the same, with onehot(y) appended to z and to x (the CVAE's conditioning):
-           G: [z, onehot(y)] (B, 64 + 10) ...;  D: [x, onehot(y)] (B, 784 + 10) ...
+    cgan   the same, G reading [z, onehot(y)] (B, 64 + 10) (the CVAE's conditioning) and D
+           the label by projection (ProjectionDiscriminator): logit = w.h + b + e_y.h with h
+           D's last hidden layer (B, 256) and e_y a learned (256,) vector per digit; or, with
+           conditioning='concat', [x, onehot(y)] (B, 784 + 10) like G
     dcgan  G: z (B, 64, 1, 1) -> ConvTranspose2d(64, 2c, k7) + BatchNorm2d + ReLU (B, 2c, 7, 7)
                 -> ConvTranspose2d(2c, c, k4, s2, p1) + BatchNorm2d + ReLU     (B, c, 14, 14)
                 -> ConvTranspose2d(c, 1, k4, s2, p1)                  -> logits (B, 1, 28, 28)
@@ -52,6 +54,7 @@ from .base import Autoencoder, ConfigError, Option, Phase, as_tensor, evaluating
 from .cvae import ConditionalVAE
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
+CONDITIONINGS = ("projection", "concat")
 
 SHARED_OPTIONS = {
     "latent": Option(64, "dimension of the noise z", min=1, max=4096),
@@ -102,25 +105,27 @@ class GAN(Autoencoder):
 
     def networks(self):
         """(generator, discriminator): z -> image logits, image -> one logit per image."""
-        c, extra = self.config, self.condition_width()
+        c = self.config
+        extra_g, extra_d = self.condition_width("generator"), self.condition_width("discriminator")
         if not c["widths"]:
             raise ConfigError("option 'widths' must list at least one hidden width")
         pixels = c["image_size"] ** 2
-        sizes = (c["latent"] + extra, *c["widths"])
+        sizes = (c["latent"] + extra_g, *c["widths"])
         generator = []
         for n_in, n_out in zip(sizes, sizes[1:]):
             norm = [nn.BatchNorm1d(n_out)] if c["batch_norm"] else []
             generator += [nn.Linear(n_in, n_out), *norm, nn.ReLU()]
-        sizes = (pixels + extra, *reversed(c["widths"]))
+        sizes = (pixels + extra_d, *reversed(c["widths"]))
         discriminator = []
         for n_in, n_out in zip(sizes, sizes[1:]):
             discriminator += [nn.Linear(n_in, n_out), nn.LeakyReLU(c["slope"])]
         return (nn.Sequential(*generator, nn.Linear(c["widths"][-1], pixels)),
                 nn.Sequential(*discriminator, nn.Linear(c["widths"][0], 1)))
 
-    # ----- conditioning (nothing here; the cgan appends the one-hot label) -------------------
-    def condition_width(self):
-        """How many inputs the condition adds to the generator's and the discriminator's input."""
+    # ----- conditioning (nothing here; the cgan reads the label) ----------------------------
+    def condition_width(self, network):
+        """How many inputs the condition adds to the input of ``network`` ('generator' or
+        'discriminator')."""
         return 0
 
     def condition(self, t, labels):
@@ -207,16 +212,35 @@ def scores(real_logits, fake_logits):
 
 @register("cgan")
 class ConditionalGAN(GAN):
-    """Conditional GAN: generator and discriminator also read the one-hot digit label."""
+    """Conditional GAN: the generator reads [z, onehot(y)]; the discriminator reads the label
+    by projection (default) or as a one-hot appended to the image ('concat')."""
 
     options = {**GAN.options,
-               "classes": Option(10, "number of label values (one-hot width)", min=1, max=1024)}
+               "classes": Option(10, "number of label values (one-hot width)", min=1, max=1024),
+               "conditioning": Option("projection", "how the discriminator reads the label: "
+                                      "'projection' adds <embed(y), h> to its logit (h its last "
+                                      "hidden layer), 'concat' appends onehot(y) to the image",
+                                      choices=CONDITIONINGS)}
     needs_labels = True
 
-    def condition_width(self):
+    def __init__(self, **config):
+        super().__init__(**config)
+        if self.config["conditioning"] == "projection":
+            self.discriminator = ProjectionDiscriminator(self.discriminator, self.config["classes"])
+
+    def condition_width(self, network):
+        if network == "discriminator" and self.config["conditioning"] == "projection":
+            return 0
         return self.config["classes"]
 
     condition = ConditionalVAE.condition   # [t, onehot(labels)], the labels checked
+    label_indices = ConditionalVAE.label_indices
+
+    def discriminate(self, x, labels=None):
+        if self.config["conditioning"] == "concat":
+            return super().discriminate(x, labels)
+        y = self.label_indices(labels, x.shape[0])
+        return ops.reshape(self.discriminator(x * 2.0 - 1.0, y), (-1,))
 
     def sample(self, n, rng, labels=None):
         """n images of the digits ``labels`` (n ints; e.g. ``[3] * n``), z ~ N(0, I) from ``rng``."""
@@ -224,6 +248,30 @@ class ConditionalGAN(GAN):
             raise ConfigError(f"model {self.name!r} samples a chosen digit: pass labels=..., "
                               f"e.g. labels=np.arange({n}) % {self.config['classes']}")
         return super().sample(n, rng, labels)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """A discriminator that reads the label by projection (Miyato & Koyama, 2018):
+
+        logit(x, y) = w . h + b + e_y . h,     h = body(x), the last hidden layer (B, H)
+
+    with a learned vector e_y (H,) per class, an Embedding. The label moves the decision
+    boundary along the direction of its own e_y: D cannot score an image well without
+    asking whether it looks like *that* digit, where a one-hot appended to 784 pixels is
+    easily ignored. Built from an unconditional discriminator: its last layer is the head
+    (w, b), the layers before it the body."""
+
+    def __init__(self, discriminator, classes):
+        super().__init__()
+        self.body, self.head = discriminator[:-1], discriminator[-1]
+        width = self.head.in_features
+        self.embed = nn.Embedding(classes, width)
+        nn.init.normal_(self.embed.weight, 0.0, width ** -0.5)   # e_y . h starts O(|h| / sqrt(H))
+
+    def forward(self, x, labels):
+        """x (B, ...) and labels (B,) int -> logits (B, 1)."""
+        h = self.body(x)
+        return self.head(h) + ops.sum(self.embed(labels) * h, axis=1, keepdims=True)
 
 
 @register("dcgan")
