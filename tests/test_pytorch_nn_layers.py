@@ -522,10 +522,12 @@ def test_interpolate_scale_factor_modes_and_upsample(rng):
     for scale in (2, (2, 3)):
         sh, sw = (scale, scale) if isinstance(scale, int) else scale
         expected = linear_reference(linear_reference(x, 3 * sh, False, 2), 4 * sw, False, 3)
-        np.testing.assert_allclose(F.interpolate(t64(x, False), scale, mode="bilinear").data, expected, rtol=1e-10)
+        np.testing.assert_allclose(F.interpolate(t64(x, False), scale_factor=scale, mode="bilinear").data, expected, rtol=1e-10)
         np.testing.assert_array_equal(F.interpolate(t64(x, False), scale_factor=scale).data,
                                       x.repeat(sh, 2).repeat(sw, 3))
-    np.testing.assert_array_equal(F.interpolate(t64(x[:, :, 0], False), 3).data, x[:, :, 0].repeat(3, 2))
+    np.testing.assert_array_equal(F.interpolate(t64(x[:, :, 0], False), scale_factor=3).data, x[:, :, 0].repeat(3, 2))
+    # the second positional argument is the size, as in PyTorch
+    assert F.interpolate(t64(x, False), (7, 5)).shape == x.shape[:2] + (7, 5)
     up = nn.Upsample(size=(5, 6), mode="bilinear", align_corners=True)
     np.testing.assert_allclose(up(t64(x, False)).data,
                                linear_reference(linear_reference(x, 5, True, 2), 6, True, 3), rtol=1e-10)

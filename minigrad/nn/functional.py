@@ -219,13 +219,11 @@ def _not_implemented(what, **options):
 INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear")
 
 
-def interpolate(input, scale_factor=None, mode="nearest", align_corners=None, *, size=None,
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None):
-    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by an integer ``scale_factor`` (int or pair).
-
-    Unlike PyTorch, the second positional argument is ``scale_factor`` (PyTorch's is ``size``);
-    pass ``size=`` or ``scale_factor=`` by keyword for code that reads the same in both.
-    Modes, each as in PyTorch:
+    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by an integer ``scale_factor`` (int or pair),
+    with PyTorch's signature (``F.interpolate(x, (14, 14))`` resizes to 14 x 14). Modes, each as
+    in PyTorch:
 
     * 'nearest': y[i] = x[min(floor(i * n_in / n_out), n_in - 1)] (the ratio in float32, as
       PyTorch computes it); 'nearest-exact' uses floor((i + 0.5) * n_in / n_out). Integer
