@@ -534,13 +534,13 @@ def test_interpolate_scale_factor_modes_and_upsample(rng):
     assert "align_corners=True" in repr(up) and nn.Upsample(scale_factor=2)(t64(x, False)).shape == (1, 2, 6, 8)
     assert F.interpolate(mg.tensor(x, dtype=np.float32), size=(5, 5), mode="bilinear").dtype == np.float32
     with pytest.raises(ValueError, match="either size or scale_factor"):
-        F.interpolate(t64(x, False), 2, size=(4, 4))
+        F.interpolate(t64(x, False), (4, 4), scale_factor=2)
     with pytest.raises(ValueError, match="align_corners"):
-        F.interpolate(t64(x, False), 2, align_corners=True)
+        F.interpolate(t64(x, False), scale_factor=2, align_corners=True)
     with pytest.raises(ValueError, match="4-D"):
-        F.interpolate(t64(x[:, :, 0], False), 2, mode="bilinear")
+        F.interpolate(t64(x[:, :, 0], False), scale_factor=2, mode="bilinear")
     with pytest.raises(ValueError, match="mode must be one of"):
-        F.interpolate(t64(x, False), 2, mode="bicubic")
+        F.interpolate(t64(x, False), scale_factor=2, mode="bicubic")
 
 
 def test_interpolate_is_differentiable_twice(rng):
