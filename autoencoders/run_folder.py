@@ -41,7 +41,7 @@ def holds_run(folder):
 
 
 def stale_temporary_files(folder):
-    """Leftovers of interrupted atomic writes (checkpoint.write_atomically names them so)."""
+    """Leftovers of interrupted atomic writes (checkpoint.writing.write_atomically names them so)."""
     return sorted(p for p in Path(folder).glob(".*.tmp") if p.is_file())
 
 

@@ -116,7 +116,7 @@ def test_crash_while_writing_keeps_the_old_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     _, second = small_checkpoint(epoch=2)
-    monkeypatch.setattr(ckpt.np, "savez", crash)
+    monkeypatch.setattr(ckpt.writing.np, "savez", crash)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(path, second)
     monkeypatch.undo()

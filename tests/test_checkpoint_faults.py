@@ -141,7 +141,7 @@ def test_members_larger_than_max_bytes_are_refused(run_dir):
 
 
 def test_metadata_larger_than_its_limit_is_refused(run_dir, monkeypatch):
-    monkeypatch.setattr(ckpt, "MAX_META_BYTES", 100)
+    monkeypatch.setattr(ckpt.reading, "MAX_META_BYTES", 100)  # read there, at each load
     with pytest.raises(CheckpointError, match="member meta.npy unpacks to .* more than the limit of 100"):
         load_checkpoint(run_dir / LAST)
 

@@ -37,7 +37,7 @@ def test_disk_full_at_a_checkpoint_keeps_the_last_good_one(tmp_path, capsys, mon
             disk_full()
         real_replace(src, dst)
 
-    monkeypatch.setattr(checkpoint_module.os, "replace", replace_until_full)
+    monkeypatch.setattr(checkpoint_module.writing.os, "replace", replace_until_full)
     assert run(["train", "--epochs", "2", "--out", str(tmp_path), *QUICK]) == 2
     monkeypatch.undo()
     one_line_error(capsys, "No space left on device", "holds epoch 1", "--resume")

@@ -153,7 +153,7 @@ def test_a_crash_while_saving_leaves_the_last_checkpoint(tmp_path, data, monkeyp
     from autoencoders import checkpoint
 
     trainer = Trainer(settings(epochs=2), tmp_path, quiet=True, data=data)
-    real_savez = checkpoint.np.savez
+    real_savez = checkpoint.writing.np.savez
 
     def crash_in_epoch_2(f, **arrays):
         if trainer.epoch == 2:
@@ -161,7 +161,7 @@ def test_a_crash_while_saving_leaves_the_last_checkpoint(tmp_path, data, monkeyp
             raise KeyboardInterrupt   # the user pressed Ctrl-C at the worst moment
         real_savez(f, **arrays)
 
-    monkeypatch.setattr(checkpoint.np, "savez", crash_in_epoch_2)
+    monkeypatch.setattr(checkpoint.writing.np, "savez", crash_in_epoch_2)
     with pytest.raises(KeyboardInterrupt):
         trainer.fit()
     monkeypatch.undo()
