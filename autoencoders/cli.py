@@ -306,7 +306,7 @@ def resume_trainer(args, out_dir, log):
 def write_run_figures(model, history, images, labels, out_dir, seed=0):
     """The figures of a trained model: loss curves, reconstructions, codes, samples."""
     out_dir = Path(out_dir)
-    paths = [loss_figure(history, out_dir / "loss_curves.png", model.name)]
+    paths = [loss_figure(history, out_dir / "loss_curves.png", model)]
     flat = model.input_kind == "flat"
     if model.has_encoder:  # a GAN has nothing to reconstruct and no codes of images
         x, y = images_as_input(images[:FIGURE_IMAGES], flat), labels[:FIGURE_IMAGES]
@@ -336,10 +336,15 @@ def write_samples(model, n, path, seed=0, label=None):
     return figures.plot_images(model.sample(n, rng, labels), path, ncols=None, title=title)
 
 
-def loss_figure(history, path, model_name=""):
+def loss_figure(history, path, model=None):
     """loss_curves.png of a history (metrics.jsonl records); the terms of the loss (a VAE's
-    reconstruction and KL) in a panel each when the records have them."""
+    reconstruction and KL) in a panel each when the records have them, and the reference
+    values the model names (a GAN's equilibrium) as dashed lines."""
     epochs = [r["epoch"] for r in history]
+    title = f"{model.name} loss" if model is not None else "loss"
+    names = {"loss": title, **LOSS_TERMS}
+    references = {names[key]: value for key, value in
+                  (model.reference_values() if model is not None else {}).items() if key in names}
 
     def series(key):
         values = [r.get(key) for r in history]
@@ -348,8 +353,8 @@ def loss_figure(history, path, model_name=""):
     components = {name: (series(f"train_{key}"), series(f"val_{key}"))
                   for key, name in LOSS_TERMS.items() if series(f"train_{key}") is not None}
     return figures.plot_loss_curves(epochs, series("train_loss"), series("val_loss"), path,
-                                    title=f"{model_name} loss".strip(), ylabel="loss per image",
-                                    components=components or None)
+                                    title=title, ylabel="loss per image",
+                                    components=components or None, references=references)
 
 
 def images_as_input(images, flat):
@@ -435,10 +440,9 @@ def cmd_plot(args, log):
     if not history:
         raise UsageError(f"{metrics_path} is empty: the run has not finished an epoch yet")
     checkpoint_path = next((run_dir / n for n in (BEST, LAST) if (run_dir / n).is_file()), None)
-    model_name = load_checkpoint(checkpoint_path).model_name if checkpoint_path else ""
-    paths = [loss_figure(history, out_dir / "loss_curves.png", model_name)]
-    if checkpoint_path is not None and load_model(checkpoint_path)[0].has_encoder:
-        model, checkpoint = load_model(checkpoint_path)
+    model, checkpoint = load_model(checkpoint_path) if checkpoint_path else (None, None)
+    paths = [loss_figure(history, out_dir / "loss_curves.png", model)]
+    if model is not None and model.has_encoder:
         _, images, labels = checkpoint_split(args, checkpoint, "test", CODE_IMAGES, args.dataset)
         x = images_as_input(images, model.input_kind == "flat")
         paths.append(figures.plot_codes(model.embed(x, labels), labels, out_dir / "codes.png"))

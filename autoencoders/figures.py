@@ -153,12 +153,14 @@ def plot_reconstructions(originals, reconstructions, path, title=None):
 
 
 def loss_curves_figure(epochs, train_loss, val_loss, title="loss", ylabel="loss", components=None,
-                       component_ylabel="nats per image"):
+                       component_ylabel="nats per image", references=None):
     """Training and validation loss against the epoch number; with ``components``
     ({name: (train values, validation values or None)}, e.g. a VAE's reconstruction and KL
     terms), one more panel per term of the loss (y axis: component_ylabel), each on its own
-    scale (a KL of 5 nats would be a flat line beside a reconstruction term of 100)."""
-    components = components or {}
+    scale (a KL of 5 nats would be a flat line beside a reconstruction term of 100).
+    ``references`` ({panel name: (value, label)}) draws a dashed horizontal line on a panel,
+    e.g. the value a GAN's losses take at the game's equilibrium."""
+    components, references = components or {}, references or {}
     panels = 1 + len(components)
     fig = Figure(figsize=(6 if panels == 1 else 4.5 * panels, 4))
     curves = {title: (train_loss, val_loss), **components}
@@ -167,6 +169,9 @@ def loss_curves_figure(epochs, train_loss, val_loss, title="loss", ylabel="loss"
         ax.plot(epochs, train, marker="o", label="train")
         if val is not None:
             ax.plot(epochs, val, marker="s", linestyle="--", label="validation")
+        if name in references:
+            value, label = references[name]
+            ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel if i == 0 else component_ylabel)
         ax.set_title(name)
@@ -178,9 +183,11 @@ def loss_curves_figure(epochs, train_loss, val_loss, title="loss", ylabel="loss"
     return fig
 
 
-def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="loss", components=None):
+def plot_loss_curves(epochs, train_loss, val_loss, path, title="loss", ylabel="loss", components=None,
+                     references=None):
     """Training and validation loss against the epoch number (see loss_curves_figure)."""
-    return save(loss_curves_figure(epochs, train_loss, val_loss, title, ylabel, components), path)
+    return save(loss_curves_figure(epochs, train_loss, val_loss, title, ylabel, components,
+                                   references=references), path)
 
 
 def pca_2d(codes):

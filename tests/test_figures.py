@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autoencoders import figures
+from autoencoders.models import build_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -239,8 +240,22 @@ def test_the_loss_figure_of_a_vae_run_shows_reconstruction_and_kl(drawn, tmp_pat
     from autoencoders import cli
     history = [{"epoch": e, "train_loss": 10.0 - e, "val_loss": 11.0 - e, "train_recon": 8.0 - e,
                 "val_recon": 9.0 - e, "train_kl": 2.0, "val_kl": 2.0} for e in (1, 2)]
-    cli.loss_figure(history, tmp_path / "loss_curves.png", "vae")
+    cli.loss_figure(history, tmp_path / "loss_curves.png", build_model("vae", latent=2, hidden=8))
     titles = [ax.get_title() for ax in drawn["loss_curves.png"].axes]
     assert titles[0] == "vae loss" and "reconstruction" in titles[1] and "KL" in titles[2]
+    assert all(len(ax.lines) == 2 for ax in drawn["loss_curves.png"].axes)   # train, validation
     cli.loss_figure([{"epoch": 1, "train_loss": 3.0, "val_loss": None}], tmp_path / "dense.png")
     assert len(drawn["dense.png"].axes) == 1
+
+
+@pytest.mark.parametrize("loss, loss_g", [("non-saturating", np.log(2)), ("minimax", -np.log(2))])
+def test_the_loss_figure_of_a_gan_marks_the_equilibrium(drawn, tmp_path, loss, loss_g):
+    from autoencoders import cli
+    history = [{"epoch": e, "train_loss": -1.0, "val_loss": None, "train_loss_d": 1.0,
+                "train_loss_g": 1.2} for e in (1, 2)]
+    cli.loss_figure(history, tmp_path / "loss_curves.png", build_model("gan", loss=loss))
+    value, d, g = drawn["loss_curves.png"].axes
+    assert value.get_title() == "gan loss" and "loss_d" in d.get_title() and "loss_g" in g.get_title()
+    equilibrium = [ax.lines[-1].get_ydata()[0] for ax in (value, d, g)]
+    np.testing.assert_allclose(equilibrium, [-2 * np.log(2), 2 * np.log(2), loss_g])
+    assert "equilibrium" in value.get_legend().get_texts()[-1].get_text()

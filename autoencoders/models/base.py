@@ -184,6 +184,11 @@ class Autoencoder(Module):
         ``loss``. A GAN has two: the discriminator's, then the generator's (models/gan.py)."""
         return [Phase("loss", list(self.named_parameters()), self.loss)]
 
+    def reference_values(self):
+        """{metric: (value, label)}: values the loss curves are drawn against (a dashed line in
+        loss_curves.png), e.g. a GAN's losses at the game's equilibrium. None here."""
+        return {}
+
     def to_pixels(self, out):
         """The decoder's output (a Tensor) -> pixels in [0, 1] as a numpy array: the engine's
         stable sigmoid of logits, or values clipped to [0, 1]."""

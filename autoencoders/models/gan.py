@@ -185,6 +185,14 @@ class GAN(Autoencoder):
         return value, {"loss": value.item(), "loss_d": -value.item(), "loss_g": loss_g.item(),
                        **scores(real_logits, fake_logits)}
 
+    def reference_values(self):
+        """The losses at the equilibrium p_g = p_r, D = 1/2 everywhere: V = -2 log 2,
+        loss_d = 2 log 2, loss_g = log 2 (non-saturating, -log 1/2) or -log 2 (minimax, log 1/2)."""
+        log2 = float(np.log(2.0))
+        loss_g = log2 if self.config["loss"] == "non-saturating" else -log2
+        return {"loss": (-2 * log2, "equilibrium: -2 log 2"), "loss_d": (2 * log2, "equilibrium: 2 log 2"),
+                "loss_g": (loss_g, f"equilibrium: {'' if loss_g > 0 else '-'}log 2")}
+
     # ----- what a GAN can and cannot do ------------------------------------------------------------
     def sample(self, n, rng, labels=None):
         """n images in [0, 1], shaped like x, generated from z ~ N(0, I) drawn with the numpy
