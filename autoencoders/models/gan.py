@@ -220,8 +220,10 @@ def scores(real_logits, fake_logits):
 
 @register("cgan")
 class ConditionalGAN(GAN):
-    """Conditional GAN: the generator reads [z, onehot(y)]; the discriminator reads the label
-    by projection (default) or as a one-hot appended to the image ('concat')."""
+    """Conditional GAN: both networks read the digit label (D by projection by default).
+
+    The generator reads [z, onehot(y)]; the discriminator reads the label by projection
+    (ProjectionDiscriminator) or as a one-hot appended to the image (conditioning='concat')."""
 
     options = {**GAN.options,
                "classes": Option(10, "number of label values (one-hot width)", min=1, max=1024),
