@@ -368,3 +368,29 @@ def test_gans_train_sample_and_generate_from_the_command_line(tmp_path, capsys):
         assert err.count("\n") == 1 and "has no encoder" in err
         assert run(["latent", str(out / "last.npz")]) == 2
         assert "has no encoder" in capsys.readouterr().err
+
+
+def test_a_cgan_checkpoint_from_before_the_conditioning_option_loads_as_concat(tmp_path, capsys):
+    """Checkpoints written before 'conditioning' existed hold a concat discriminator and no
+    'conditioning' key: they sample, evaluate and resume as they were made."""
+    from dataclasses import replace
+
+    from autoencoders.checkpoint import load_checkpoint, load_model, save_checkpoint
+    from cli_helpers import run
+
+    out = tmp_path / "old"
+    assert run(["train", "--model", "cgan", "--epochs", "1", "--limit", "64", "--batch-size", "32",
+                "--set", "latent=4", "--set", "conditioning=concat", "--out", str(out),
+                "--no-figures", "--quiet"]) == 0
+    saved = load_checkpoint(out / "last.npz")
+    config = {k: v for k, v in saved.model_config.items() if k != "conditioning"}
+    settings = {**saved.settings, "model_config": config}
+    save_checkpoint(out / "last.npz", replace(saved, model_config=config, settings=settings))
+
+    model, checkpoint = load_model(out / "last.npz")
+    assert model.config["conditioning"] == "concat" and checkpoint.model_config["conditioning"] == "concat"
+    assert model.discriminator[0].weight.shape[1] == 784 + 10   # image and one-hot label
+    capsys.readouterr()
+    assert run(["evaluate", str(out / "last.npz"), "--limit", "64", "--quiet"]) == 0
+    assert run(["train", "--resume", "--epochs", "2", "--out", str(out), "--no-figures", "--quiet"]) == 0
+    assert load_checkpoint(out / "last.npz").epoch == 2

@@ -32,6 +32,7 @@ import numpy as np
 
 from .format import FORMAT, VERSION, Checkpoint, CheckpointError, _decode, _is_int, _one_line
 from .resume import _build_model, check_model_state
+from ..models import saved_config
 
 MAX_CHECKPOINT_BYTES = 4 * 2**30   # all members together, unpacked (the max_bytes default)
 MAX_META_BYTES = 64 * 2**20        # the metadata member, unpacked
@@ -74,7 +75,8 @@ def load_model(path, model_name=None, max_bytes=MAX_CHECKPOINT_BYTES):
     """
     with _open_checkpoint(path, max_bytes) as archive:
         archive.check_model_name(model_name)
-        model = _build_model(archive.path, archive.meta["model"], _decode(archive.meta["config"], {}))
+        name = archive.meta["model"]
+        model = _build_model(archive.path, name, saved_config(name, _decode(archive.meta["config"], {})))
         check_model_state(archive.path, archive.model_headers(), model)
         checkpoint = archive.checkpoint()
     model.load_state_dict(checkpoint.model_state)
@@ -163,16 +165,19 @@ class _Archive:
         """The Checkpoint, every array read (each member once)."""
         arrays = {key: self.read_array(key) for key in self.headers}
         meta, decoded = self.meta, {name: _decode(self.meta[name], arrays) for name in _META_FIELDS}
+        settings = decoded["settings"]
+        if isinstance(settings.get("model_config"), dict):
+            settings = {**settings, "model_config": saved_config(meta["model"], settings["model_config"])}
         return Checkpoint(
             model_name=meta["model"],
-            model_config=decoded["config"],
+            model_config=saved_config(meta["model"], decoded["config"]),
             model_state={key[len("model/"):]: a for key, a in arrays.items() if key.startswith("model/")},
             epoch=meta["epoch"],
             optimizer_state=decoded["optimizer"],
             scheduler_state=decoded["scheduler"],
             rng_state=decoded["rng"],
             history=decoded["history"],
-            settings=decoded["settings"],
+            settings=settings,
             path=self.path,
         )
 

@@ -48,6 +48,17 @@ def build_model(name, **config):
     return get_model_class(name)(**config)
 
 
+def saved_config(name, config):
+    """A model config read from a checkpoint, with the values that options added since it was
+    written had before they existed (the class's ``older_checkpoint_defaults``), so an older
+    checkpoint rebuilds the model it was made with. Unknown names are left to build_model."""
+    cls = MODELS.get(name)
+    if cls is None or not isinstance(config, dict):
+        return config
+    return {**{key: value for key, value in cls.older_checkpoint_defaults.items() if key not in config},
+            **config}
+
+
 def describe_models():
     """name -> dict(summary, input_kind, can_sample, needs_labels, options), for listings;
     each option: dict(default, help, choices, min, max) (None where it has no such limit)."""

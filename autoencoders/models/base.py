@@ -155,6 +155,7 @@ class Autoencoder(Module):
     needs_labels = False
     can_sample = False
     has_encoder = True
+    older_checkpoint_defaults = {}   # option -> the behaviour before the option existed
 
     def __init__(self, **config):
         super().__init__()

@@ -232,6 +232,7 @@ class ConditionalGAN(GAN):
                                       "hidden layer), 'concat' appends onehot(y) to the image",
                                       choices=CONDITIONINGS)}
     needs_labels = True
+    older_checkpoint_defaults = {"conditioning": "concat"}   # the only kind before the option
 
     def __init__(self, **config):
         super().__init__(**config)
