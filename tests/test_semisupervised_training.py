@@ -42,6 +42,32 @@ def test_a_short_m2_run_beats_chance_by_far(digits):
     assert history[-1]["unlabelled"] < history[0]["unlabelled"]     # the bound improves too
 
 
+def test_the_cosine_schedule_anneals_adams_rate_to_zero_at_the_last_step(digits, monkeypatch):
+    x, y, _, _ = digits
+    labelled, unlabelled = balanced_split(y, 20, seed=0)
+    seen = []
+    step = mg.optim.Adam.step
+
+    def recording_step(self):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self)
+
+    monkeypatch.setattr(mg.optim.Adam, "step", recording_step)
+    model = M2(hidden=8, latent=2, classifier_hidden=(8,))
+    train_m2(model, x[labelled], y[labelled], x[unlabelled[:300]], epochs=2, batch_size=100, lr=1e-3,
+             lr_schedule="cosine")
+    t = np.arange(6)                                   # 3 steps an epoch, 2 epochs
+    np.testing.assert_allclose(seen, 1e-3 * (1 + np.cos(np.pi * t / 6)) / 2, rtol=1e-12)
+    seen.clear()
+    train_m2(model, x[labelled], y[labelled], x[unlabelled[:300]], epochs=1, batch_size=100, lr=1e-3)
+    assert seen == [1e-3] * 3
+    with pytest.raises(ValueError, match="lr_schedule must be one of constant, cosine"):
+        train_m2(model, x[labelled], y[labelled], x[unlabelled[:300]], epochs=1, lr_schedule="step")
+    # records made before the option existed keep matching: the default is not in the settings
+    assert "lr_schedule" not in experiment.Settings().of("m1m2")
+    assert experiment.Settings(lr_schedule="cosine").of("m1m2")["lr_schedule"] == "cosine"
+
+
 def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
     """M1 + M2's setting with PCA codes standing in for M1's: a Gaussian M2 on 10-D codes, each
     batch a fresh sample mean + std * eps."""

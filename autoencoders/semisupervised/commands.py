@@ -18,6 +18,7 @@ from ..arguments import (UsageError, add_data_source_arguments, add_dataset_argu
 from ..data import load_split
 from . import experiment
 from .bounds import WEIGHTS
+from .training import SCHEDULES
 
 DEFAULTS = experiment.Settings()
 
@@ -80,6 +81,9 @@ def add_subparsers(commands):
     p.add_argument("--weighting", choices=tuple(WEIGHTS), default=DEFAULTS.weighting,
                    help="paper: the paper's J exactly; balanced: the labelled terms weighted "
                    f"N_u / N_l times more (default: {DEFAULTS.weighting})")
+    p.add_argument("--lr-schedule", choices=SCHEDULES, default=DEFAULTS.lr_schedule,
+                   help="Adam's learning rate for M2 and M1 + M2: constant, or cosine-annealed "
+                   f"to 0 over the run (default: {DEFAULTS.lr_schedule})")
     p.add_argument("--hidden", type=positive_int, default=DEFAULTS.hidden,
                    help=f"M2's hidden units per network (default: {DEFAULTS.hidden})")
     p.add_argument("--per-class", type=positive_int, default=DEFAULTS.per_class,
@@ -101,7 +105,7 @@ def settings_from(args):
         labels=args.labels, draws=args.draws, methods=args.method, m1_epochs=args.m1_epochs,
         m2_epochs=args.m2_epochs, m1m2_epochs=args.m1m2_epochs, batch_size=args.batch_size,
         labelled_batch=args.labelled_batch, lr=args.lr, m1m2_lr=args.m1m2_lr, alpha=args.alpha,
-        weighting=args.weighting, hidden=args.hidden, per_class=args.per_class,
+        weighting=args.weighting, lr_schedule=args.lr_schedule, hidden=args.hidden, per_class=args.per_class,
         cvae_epochs=args.cvae_epochs)
 
 

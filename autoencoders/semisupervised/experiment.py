@@ -49,6 +49,7 @@ class Settings:
     m1m2_lr: float = 1e-3        # Adam, M2 on codes
     alpha: float = 0.1           # the paper's alpha, in units of N
     weighting: str = "balanced"  # bounds.WEIGHTS
+    lr_schedule: str = "constant"  # training.SCHEDULES: Adam's lr constant, or cosine-annealed to 0
     hidden: int = 500            # M2's hidden layers (encoder, decoder, classifier)
     latent: int = 50             # M2's z
     per_class: int = 100         # generated images per digit (augmentation)
@@ -59,9 +60,12 @@ class Settings:
         return {"hidden": self.hidden, "latent": self.latent, "classifier_hidden": (self.hidden,)}
 
     def train_options(self, method="m2"):
+        """The arguments of train_m2. The schedule is left out at its default, so that the
+        records made before it was an option still match their settings."""
+        schedule = {} if self.lr_schedule == "constant" else {"lr_schedule": self.lr_schedule}
         return {"batch_size": self.batch_size, "labelled_batch": self.labelled_batch,
                 "lr": self.lr if method == "m2" else self.m1m2_lr, "alpha": self.alpha,
-                "weighting": self.weighting}
+                "weighting": self.weighting, **schedule}
 
     def of(self, method):
         """The settings a record of ``method`` depends on (a changed one means: run again)."""

@@ -44,11 +44,18 @@ def draw(mean, std, index, rng):
     return (mean[index] + std[index] * rng.standard_normal(std[index].shape)).astype(mean.dtype)
 
 
+SCHEDULES = ("constant", "cosine")
+
+
 def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, lr=3e-4,
-             alpha=0.1, weighting="balanced", seed=0, std_l=None, std_u=None, evaluate=None, log=None):
+             alpha=0.1, weighting="balanced", seed=0, std_l=None, std_u=None, evaluate=None, log=None,
+             lr_schedule="constant"):
     """Train ``model`` (an M2) in place; returns its history, one dict per epoch:
     epoch, seconds, the mean metrics of M2.loss and, if ``evaluate`` (a function of the model
     returning a dict) is given, what it returns.
+
+    lr_schedule: 'constant' keeps Adam's ``lr``; 'cosine' anneals it step by step to 0 at the
+    last step, lr_t = lr (1 + cos(pi t / T)) / 2 (CosineAnnealingLR).
 
     x_l (N_l, D), y_l (N_l,): the labelled set; x_u (N_u, D): the unlabelled one; std_l,
     std_u: per-feature stds when the data are Gaussian codes (None: fixed data)."""
@@ -56,7 +63,12 @@ def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, l
     rng = np.random.default_rng(seed)
     y_l = np.asarray(y_l, dtype=np.int64)
     weights = bounds.WEIGHTS[weighting](len(x_l), len(x_u), alpha)
+    if lr_schedule not in SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {', '.join(SCHEDULES)}, got {lr_schedule!r}")
     optimizer = mg.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = len(x_u) // batch_size
+    scheduler = (mg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
+                 if lr_schedule == "cosine" else None)
     labelled = LabelledCycle(len(x_l), labelled_batch, rng)
     history = []
     for epoch in range(1, epochs + 1):
@@ -72,6 +84,8 @@ def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, l
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             for key, value in metrics.items():
                 sums[key] = sums.get(key, 0.0) + value
             steps += 1
