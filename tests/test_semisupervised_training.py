@@ -68,6 +68,24 @@ def test_the_cosine_schedule_anneals_adams_rate_to_zero_at_the_last_step(digits,
     assert experiment.Settings(lr_schedule="cosine").of("m1m2")["lr_schedule"] == "cosine"
 
 
+def test_the_augmentation_cvae_and_m1_depend_only_on_their_seed(digits):
+    """Their initial weights come from their seed, not from the generator's state left by
+    whatever ran before (an M2 of 3 or of 20 epochs)."""
+    from autoencoders.semisupervised.augmentation import train_cvae
+    from autoencoders.semisupervised.m1 import train_m1
+
+    x, y, _, _ = digits
+    first = train_cvae(x[:40], y[:40], epochs=1, seed=3).state_dict()
+    mg.random.normal(0.0, 1.0, (1000,))                       # the generator moves on
+    again = train_cvae(x[:40], y[:40], epochs=1, seed=3).state_dict()
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+    config = {"hidden": 8, "latent": 2}
+    a = train_m1(x[:50], 1, seed=1, config=config)[0].state_dict()
+    mg.random.normal(0.0, 1.0, (10,))
+    b = train_m1(x[:50], 1, seed=1, config=config)[0].state_dict()
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
 def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
     """M1 + M2's setting with PCA codes standing in for M1's: a Gaussian M2 on 10-D codes, each
     batch a fresh sample mean + std * eps."""

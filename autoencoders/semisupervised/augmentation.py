@@ -16,6 +16,8 @@ labelled images say; M2's also carry what the unlabelled images taught its decod
 """
 import numpy as np
 
+import minigrad as mg
+
 from ..apps.classifier import train_and_score
 from ..models import build_model
 from .m1 import train_vae
@@ -25,7 +27,9 @@ CVAE_REPEATS, CVAE_BATCH, CVAE_LR = 20, 32, 1e-3
 
 
 def train_cvae(x, labels, epochs=10, seed=0):
-    """A CVAE trained on (x, labels) only, each epoch showing every image CVAE_REPEATS times."""
+    """A CVAE trained on (x, labels) only, each epoch showing every image CVAE_REPEATS times;
+    its initial weights too come from ``seed`` (not from whatever ran before)."""
+    mg.random.seed(seed)
     model = build_model("cvae", **CVAE_CONFIG)
     xs, ys = np.tile(x, (CVAE_REPEATS, 1)), np.tile(labels, CVAE_REPEATS)
     train_vae(model, xs, ys, epochs=epochs, batch_size=CVAE_BATCH, lr=CVAE_LR, seed=seed)

@@ -57,7 +57,9 @@ def train_vae(model, x, labels=None, epochs=10, batch_size=100, lr=1e-3, seed=0,
 
 
 def train_m1(x, epochs, seed=0, config=None, log=None, **options):
-    """A VAE (hidden 600, latent 50 unless ``config`` says otherwise) trained on x (N, 784)."""
+    """A VAE (hidden 600, latent 50 unless ``config`` says otherwise) trained on x (N, 784);
+    its initial weights too come from ``seed``."""
+    mg.random.seed(seed)
     model = build_model("vae", **(M1_CONFIG if config is None else config))
     return model, train_vae(model, x, epochs=epochs, seed=seed, log=log, **options)
 
