@@ -86,6 +86,24 @@ def test_the_augmentation_cvae_and_m1_depend_only_on_their_seed(digits):
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def test_records_merged_by_appending_count_each_run_once(tmp_path):
+    settings = experiment.Settings(labels=(100,), draws=3, methods=("m1m2",), data="d")
+    done = {"method": "m1m2", "labels": 100, "settings": settings.of("m1m2")}
+    main_file, other = tmp_path / "main.jsonl", tmp_path / "other.jsonl"
+    main_file.write_text(json.dumps({**done, "draw": 0, "error": 0.06}) + "\n")
+    # another folder started from a copy of main's records and ran draws 1 and 2
+    other.write_text(main_file.read_text() + "".join(
+        json.dumps({**done, "draw": d, "error": e}) + "\n" for d, e in ((1, 0.05), (2, 0.07))))
+    with main_file.open("a") as f:
+        f.write(other.read_text())
+    records = experiment.Records(main_file).current(settings)
+    assert sorted((r["draw"], r["error"]) for r in records) == [(0, 0.06), (1, 0.05), (2, 0.07)]
+    rerun = {**done, "draw": 1, "error": 0.04}        # a later line for the same run replaces it
+    with main_file.open("a") as f:
+        f.write(json.dumps(rerun) + "\n")
+    assert sorted(r["error"] for r in experiment.Records(main_file).current(settings)) == [0.04, 0.06, 0.07]
+
+
 def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
     """M1 + M2's setting with PCA codes standing in for M1's: a Gaussian M2 on 10-D codes, each
     batch a fresh sample mean + std * eps."""

@@ -83,12 +83,21 @@ def json_ready(d):
 
 
 class Records:
-    """records.jsonl: what is done, appended one line at a time."""
+    """records.jsonl: what is done, appended one line at a time. A later line for the same
+    (method, labels, draw) and settings replaces an earlier one, so the records of runs made
+    in other folders (one per core, say) can be merged by appending their files."""
 
     def __init__(self, path):
         self.path = Path(path)
-        self.items = [json.loads(line) for line in self.path.read_text().splitlines()
-                      if line.strip()] if self.path.is_file() else []
+        lines = [json.loads(line) for line in self.path.read_text().splitlines()
+                 if line.strip()] if self.path.is_file() else []
+        latest = {}
+        for record in lines:
+            key = (record["method"], record["labels"], record["draw"], json.dumps(record["settings"],
+                                                                                 sort_keys=True))
+            latest.pop(key, None)
+            latest[key] = record
+        self.items = list(latest.values())
 
     def find(self, method, labels, draw, settings):
         return next((r for r in self.items if (r["method"], r["labels"], r["draw"]) ==
