@@ -211,7 +211,7 @@ STRIDE_CALLS = {   # a stride or kernel size v, passed to every layer of the sta
     "F.max_pool2d": lambda v: F.max_pool2d(_t(_x()), v).data,
     "nn.MaxPool2d": _layer_pool,
     "upsample kernel": lambda v: K.upsample_nearest_forward(_x(), v),
-    "F.interpolate": lambda v: F.interpolate(_t(_x()), v).data,
+    "F.interpolate": lambda v: F.interpolate(_t(_x()), scale_factor=v).data,
 }
 
 

@@ -84,7 +84,7 @@ def test_max_pool_sends_the_gradient_to_one_element_on_ties():
 def test_interpolate_nearest(rng, scale):
     x = t64(rng, 2, 3, 3, 2)
     mg.gradcheck(lambda x: F.interpolate(x, scale_factor=scale), [x])
-    np.testing.assert_array_equal(F.interpolate(x, scale).data, upsample_nearest_naive(x.data, scale))
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=scale).data, upsample_nearest_naive(x.data, scale))
 
 
 def test_float32_in_float32_out(rng):
@@ -92,7 +92,7 @@ def test_float32_in_float32_out(rng):
     w = mg.tensor(rng.standard_normal((3, 2, 3, 3)), dtype=np.float32, requires_grad=True)
     wt = mg.tensor(rng.standard_normal((2, 3, 3, 3)), dtype=np.float32)
     for y in [F.conv2d(x, w), F.conv_transpose2d(x, wt),
-              F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.interpolate(x, 2)]:
+              F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.interpolate(x, scale_factor=2)]:
         assert y.dtype == np.float32
     F.conv2d(x, w).sum().backward()
     assert x.grad.dtype == w.grad.dtype == np.float32
@@ -139,4 +139,4 @@ def test_bad_arguments_raise_value_errors_that_name_shapes():
     with pytest.raises(ValueError, match="too small"):
         F.avg_pool2d(x, 6)
     with pytest.raises(ValueError, match="mode"):
-        F.interpolate(x, 2, mode="bicubic")
+        F.interpolate(x, scale_factor=2, mode="bicubic")
