@@ -104,6 +104,16 @@ def test_records_merged_by_appending_count_each_run_once(tmp_path):
     assert sorted(r["error"] for r in experiment.Records(main_file).current(settings)) == [0.04, 0.06, 0.07]
 
 
+def test_a_saved_m2_is_used_only_for_the_settings_it_was_trained_with(tmp_path):
+    model = M2(hidden=8, latent=2, classifier_hidden=(8,))
+    three, fifty = experiment.Settings(m2_epochs=3).of("m2"), experiment.Settings(m2_epochs=50).of("m2")
+    experiment.save_model(model, tmp_path / "m2-100-0.npz", three)
+    loaded = experiment.load_m2(tmp_path / "m2-100-0.npz", three)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
+    assert experiment.load_m2(tmp_path / "m2-100-0.npz", fifty) is None      # another run's M2
+    assert experiment.load_m2(tmp_path / "none.npz", three) is None
+
+
 def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
     """M1 + M2's setting with PCA codes standing in for M1's: a Gaussian M2 on 10-D codes, each
     batch a fresh sample mean + std * eps."""

@@ -118,13 +118,20 @@ class Records:
                 r["settings"] == json_ready(settings.of(r["method"]))]
 
 
-def save_model(model, path):
+def save_model(model, path, settings):
+    """An M2 with the settings of the run that trained it (Settings.of('m2'))."""
     mg.save({"config": {k: list(v) if isinstance(v, tuple) else v for k, v in model.config.items()},
-             "state": model.state_dict()}, path)
+             "state": model.state_dict(), "settings": json.dumps(json_ready(settings), sort_keys=True)},
+            path)
 
 
-def load_m2(path):
+def load_m2(path, settings):
+    """The M2 saved at ``path`` if it was trained with ``settings``, else None."""
+    if not Path(path).is_file():
+        return None
     saved = mg.load(path)
+    if saved.get("settings") != json.dumps(json_ready(settings), sort_keys=True):
+        return None
     model = M2(**saved["config"])
     model.load_state_dict(saved["state"])
     return model
@@ -214,7 +221,7 @@ def run(settings, train_images, train_labels, test_images, test_labels, out_dir,
                                                      epochs, draw, log, data[2], data[3], method)
                     record.update(error=history[-1]["test_error"], seconds=seconds, history=history)
                     if method == "m2":
-                        save_model(model, out_dir / f"m2-{n}-{draw}.npz")
+                        save_model(model, out_dir / f"m2-{n}-{draw}.npz", settings.of("m2"))
                 else:
                     m2_done = records.find("m2", n, draw, settings.of("m2")) is not None
                     record.update(augment(x, y, tx, ty, lab, unl, n, draw, settings, out_dir, log,
@@ -238,11 +245,10 @@ def augment(x, y, tx, ty, lab, unl, n, draw, settings, out_dir, log, m2_done):
     CVAE and M2 images. The M2 is the table's M2 of this draw when ``m2_done`` (read from
     out_dir), else it is trained here."""
     path = out_dir / f"m2-{n}-{draw}.npz"
-    if m2_done and path.is_file():
-        model = load_m2(path)
-    else:
+    model = load_m2(path, settings.of("m2")) if m2_done else None
+    if model is None:          # not trained yet, or the file holds an M2 of other settings
         model, _, _ = run_m2(x, y, tx, ty, lab, unl, settings, settings.m2_epochs, draw, log)
-        save_model(model, path)
+        save_model(model, path, settings.of("m2"))
     start = time.perf_counter()
     cvae = augmentation.train_cvae(x[lab], y[lab], settings.cvae_epochs, seed=draw)
     generated = {"cvae": augmentation.cvae_images(cvae, settings.per_class, seed=draw),
