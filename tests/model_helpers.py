@@ -58,14 +58,18 @@ def digits(n=64, flat=False):
     return to_float(images[:n], flatten=flat), labels[:n].astype(np.int64)
 
 
-def train_steps(model, x, labels=None, steps=30, lr=3e-3, seed=0):
-    """Adam on one fixed batch; returns the losses before each step (a list of floats)."""
-    mg.random.seed(seed)
-    optimizer = mg.optim.Adam(model.parameters(), lr=lr)
-    x = mg.tensor(x)
+def train_steps(model, x, labels=None, steps=30, lr=3e-3, seed=0, parameters=None, loss=None):
+    """Adam on one fixed batch; returns the losses before each step (a list of floats).
+    parameters and loss default to all of the model's and model.loss (a GAN's phase gives its
+    own); seed=None leaves minigrad's generator where it is."""
+    if seed is not None:
+        mg.random.seed(seed)
+    optimizer = mg.optim.Adam(model.parameters() if parameters is None else parameters, lr=lr)
+    x = x if isinstance(x, mg.Tensor) else mg.tensor(x)
+    loss_of = model.loss if loss is None else loss
     losses = []
     for _ in range(steps):
-        loss, _ = model.loss(x, labels)
+        loss, _ = loss_of(x, labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

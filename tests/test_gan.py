@@ -10,7 +10,7 @@ import pytest
 import minigrad as mg
 from autoencoders.models import MODELS, ConfigError, build_model
 from autoencoders.models.gan import discriminator_loss, generator_loss
-from model_helpers import digits, parameter_slots
+from model_helpers import digits, parameter_slots, train_steps
 
 LOG2 = math.log(2.0)
 
@@ -320,15 +320,8 @@ SMALL = {"gan": dict(widths=(32, 64), latent=8),
 
 def train_phase(model, phase, x, labels, steps, lr=2e-3):
     """Adam on one phase's parameters only (the other network frozen); the losses, one per step."""
-    optimizer = mg.optim.Adam([p for _, p in phase.named_parameters], lr=lr)
-    losses = []
-    for _ in range(steps):
-        loss, _ = phase.loss(x, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return train_steps(model, x, labels, steps, lr, seed=None,
+                       parameters=[p for _, p in phase.named_parameters], loss=phase.loss)
 
 
 @pytest.mark.parametrize("name", ["gan", "cgan", "dcgan"])

@@ -91,6 +91,16 @@ def train_start(model, body, head, start, x, y, settings, seed):
     return model
 
 
+def scored(model, test_x, test_y, labels, start, seed, started, part, log):
+    """The record of one trained model (its test accuracy and the seconds since ``started``),
+    logged as one line."""
+    record = {"labels": labels, "start": start, "seed": seed,
+              "accuracy": accuracy(model, test_x, test_y), "seconds": time.perf_counter() - started}
+    log(f"transfer {part}, seed {seed}: {labels} labels per class, {start}: test accuracy "
+        f"{100 * record['accuracy']:.2f} % ({record['seconds']:.1f} s)")
+    return record
+
+
 def summarize(records, key):
     """[{key value, start, accuracies, mean, std}] over the seeds, in order of key and STARTS."""
     rows = []
@@ -141,11 +151,7 @@ def supervised(train_x, train_y, test_x, test_y, settings=Settings(), log=None):
                     model.features.load_state_dict(source.features.state_dict())
                 train_start(model, model.features, _Head(model), start, tgt_x[chosen], tgt_y[chosen],
                             settings, seed)
-                runs.append({"labels": k, "start": start, "seed": seed,
-                             "accuracy": accuracy(model, tgt_tx, tgt_ty),
-                             "seconds": time.perf_counter() - t})
-                log(f"transfer (i), seed {seed}: {k} labels per class, {start}: test accuracy "
-                    f"{100 * runs[-1]['accuracy']:.2f} % ({runs[-1]['seconds']:.1f} s)")
+                runs.append(scored(model, tgt_tx, tgt_ty, k, start, seed, t, "(i)", log))
     return {"source_accuracy": source_accuracy, "runs": runs, "rows": summarize(runs, "labels"),
             "target_test_images": len(tgt_tx), "seconds": time.perf_counter() - began}
 
@@ -188,11 +194,7 @@ def unsupervised(autoencoder, train_x, train_y, test_x, test_y, settings=Setting
                 model = encoder_classifier(autoencoder, classes, pretrained=start != "scratch")
                 train_start(model, model.encoder, model.out, start, train_x[chosen], train_y[chosen],
                             settings, seed)
-                runs.append({"labels": k, "start": start, "seed": seed,
-                             "accuracy": accuracy(model, test_x, test_y),
-                             "seconds": time.perf_counter() - t})
-                log(f"transfer (ii), seed {seed}: {k} labels per class, {start}: test accuracy "
-                    f"{100 * runs[-1]['accuracy']:.2f} % ({runs[-1]['seconds']:.1f} s)")
+                runs.append(scored(model, test_x, test_y, k, start, seed, t, "(ii)", log))
     return {"runs": runs, "rows": summarize(runs, "labels"), "test_images": len(test_x),
             "seconds": time.perf_counter() - began}
 
