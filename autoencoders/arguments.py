@@ -108,6 +108,12 @@ def add_out_argument(p, default_text, what="the figures"):
                    f"(default: {default_text})")
 
 
+def add_limit_argument(p, what="at most N training and N test images"):
+    """--limit N (0 = all): a slice of the data, for quick checks."""
+    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
+                   help=f"use {what}, for quick checks; 0 = all (default: 0)")
+
+
 def add_quiet_argument(p, what="no progress lines on stderr, only errors"):
     p.add_argument("--quiet", action="store_true", help=what)
 

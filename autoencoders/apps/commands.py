@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 
 from ..arguments import (UsageError, add_checkpoint_argument, add_data_source_arguments,
-                         add_dataset_argument, add_out_argument, add_quiet_argument,
+                         add_dataset_argument, add_limit_argument, add_out_argument, add_quiet_argument,
                          checkpoint_dataset, data_source, key_value, non_negative_int, positive_int)
 from ..checkpoint import load_model
 from ..data import load_split
@@ -167,8 +167,7 @@ def dataset_args(p, app):
 
 
 def common_args(p, out_default):
-    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
-                   help="use at most N training and N test images; 0 = all (default: 0)")
+    add_limit_argument(p)
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed (default: 0)")
     if out_default:
         add_out_argument(p, out_default)

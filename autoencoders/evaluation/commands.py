@@ -18,7 +18,7 @@ from minigrad import optim
 from ..apps.commands import app_errors
 from ..apps.result import Table, pct
 from ..arguments import (RefuseCheckpointFlag, UsageError, add_data_source_arguments, add_dataset_argument,
-                         add_out_argument, add_quiet_argument, bounded_int, data_source,
+                         add_limit_argument, add_out_argument, add_quiet_argument, bounded_int, data_source,
                          non_negative_int, positive_float, positive_int)
 from ..checkpoint import load_model
 from ..data import load_split
@@ -44,8 +44,7 @@ def add_subparsers(commands):
     p.add_argument("--lr", type=positive_float, default=2e-3,
                    help="Adam's learning rate, annealed by a cosine to 0 (default: 0.002)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed (default: 0)")
-    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
-                   help="use at most N training and N test images, for quick checks; 0 = all (default: 0)")
+    add_limit_argument(p)
     add_out_argument(p, str(CLASSIFIER_OUT), "the classifier")
     p.add_argument("--json", action="store_true", help="print the numbers as one JSON document")
     add_quiet_argument(p)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from ..arguments import (UsageError, add_data_source_arguments, add_dataset_argument,
-                         add_out_argument, add_quiet_argument, data_source, non_negative_int,
+                         add_limit_argument, add_out_argument, add_quiet_argument, data_source,
                          positive_float, positive_int)
 from ..data import load_split
 from . import experiment
@@ -90,9 +90,7 @@ def add_subparsers(commands):
                    help=f"augment: generated images per digit (default: {DEFAULTS.per_class})")
     p.add_argument("--cvae-epochs", type=positive_int, default=DEFAULTS.cvae_epochs,
                    help=f"augment: CVAE epochs (default: {DEFAULTS.cvae_epochs})")
-    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
-                   help="use at most N training and N test images, for quick checks; 0 = all "
-                   "(default: 0)")
+    add_limit_argument(p)
     add_out_argument(p, "runs/semisupervised", "records, models and results.md")
     p.add_argument("--json", action="store_true", help="print the records as JSON instead of tables")
     add_quiet_argument(p)

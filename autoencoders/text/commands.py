@@ -20,8 +20,8 @@ import functools
 import json
 from pathlib import Path
 
-from ..arguments import (UsageError, add_out_argument, add_quiet_argument, non_negative_float,
-                         non_negative_int, positive_float, positive_int, bounded_int)
+from ..arguments import (UsageError, add_limit_argument, add_out_argument, add_quiet_argument,
+                         bounded_int, non_negative_float, non_negative_int, positive_float, positive_int)
 from . import documents, words
 from .corpora import DOCUMENT_CORPORA, WORD_CORPORA, document_corpus, word_corpus
 from .doc_autoencoder import INPUTS
@@ -138,8 +138,7 @@ def add_subparsers(commands):
 
 
 def common_arguments(p, out_default, limited):
-    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
-                   help=f"use the first N {limited} only, for quick checks; 0 = all (default: 0)")
+    add_limit_argument(p, f"the first N {limited} only")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed (default: 0)")
     add_out_argument(p, out_default, "the outputs")
     p.add_argument("--json", action="store_true",

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..apps.commands import app_errors
 from ..apps.result import Table
 from ..arguments import (UsageError, add_data_source_arguments, add_dataset_argument,
-                         add_out_argument, add_quiet_argument, data_source, non_negative_int,
+                         add_limit_argument, add_out_argument, add_quiet_argument, data_source, non_negative_int,
                          positive_float, positive_int)
 from ..checkpoint import load_model
 from ..data import load_split
@@ -89,8 +89,7 @@ def add_subparsers(commands):
     p.add_argument("--body-lr-factor", type=positive_float, default=DEFAULTS.body_lr_factor,
                    help="fine-tuned: the reused layers learn at lr times this, a parameter group of "
                    f"their own (default: {DEFAULTS.body_lr_factor})")
-    p.add_argument("--limit", type=non_negative_int, default=0, metavar="N",
-                   help="use at most N training and N test images, for quick checks; 0 = all (default: 0)")
+    add_limit_argument(p)
     add_out_argument(p, str(OUT), "the tables")
     p.add_argument("--json", action="store_true", help="print the numbers as one JSON document")
     add_quiet_argument(p)
