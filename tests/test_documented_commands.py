@@ -11,6 +11,9 @@ full MNIST becomes the embedded mnist-5k), so the whole set takes a minute or tw
 document that shows a command's output (a ``$ command`` line followed by what it prints,
 such as the one-line errors of docs/training.md) is checked against that output.
 
+Commands quoted inline (in a sentence or a table) are not run, but each must parse as
+written (``test_inline_commands_parse``).
+
 After each document: every tracked file has the hash it had before, and every new file is
 under runs/. The commands that regenerate a published page (``--out docs``) are the one
 explicit exception; they run with --out redirected to runs/regenerated/.
@@ -19,7 +22,9 @@ To stay fast, one Python process runs all the commands of a document in turn (ca
 command line's ``main`` as ``python -m autoencoders`` does), and the copy starts with the
 Numba cache of the checkout, so the kernels are compiled at most once.
 """
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -31,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from autoencoders.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = ["README.md"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md"))
@@ -81,9 +88,10 @@ def logical_lines(start, lines):
 def command_argv(text):
     """The arguments after ``python -m autoencoders`` in a line of shell, or None when the
     line runs no such command (or is a template such as ``<command> [options]``)."""
-    at = text.find(PROGRAM)
-    if at < 0:
+    found = re.search(re.escape(PROGRAM) + r"(\s|$)", text)     # not python -m autoencoders.text...
+    if found is None:
         return None
+    at = found.start()
     before = text[:at].strip()
     if before and not before.endswith("&&"):        # a mention inside a comment or a sentence
         return None
@@ -113,6 +121,18 @@ def documented_commands(document):
                     current = None
             elif current is not None and line.strip():
                 current.shown_output.append(line.strip())
+    return commands
+
+
+def inline_commands(document):
+    """The commands written inline in the prose or a table of ``document`` (a single-backtick
+    span holding ``python -m autoencoders ...``), as Documented entries."""
+    text = (ROOT / document).read_text()
+    commands = []
+    for span in re.finditer(r"(?<!`)`(" + re.escape(PROGRAM) + r"[^`\n]*)`(?!`)", text):
+        argv = command_argv(span.group(1))
+        if argv:
+            commands.append(Documented(f"{document}:{text.count(chr(10), 0, span.start()) + 1}", argv))
     return commands
 
 
@@ -254,6 +274,40 @@ def test_the_commands_are_found():
             "--dataset", "mnist", "--data-dir", "path/to/mnist", "--out", "runs/vae"] in readme
     errors = [c for c in found["docs/training.md"] if c.shown_output]
     assert len(errors) == 4 and all("error:" in c.shown_output[0] for c in errors)
+
+
+def test_command_argv_reads_only_the_program():
+    assert command_argv("python -m autoencoders train --epochs 2") == ["train", "--epochs", "2"]
+    assert command_argv("python -m autoencoders.text.results words --seeds 0,1") is None
+    assert command_argv("see python -m autoencoders train") is None
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_inline_commands_parse(document):
+    """Commands quoted inline (tables, sentences) are too many to run, but each must be one the
+    command line accepts as written: a renamed option would otherwise go stale unnoticed."""
+    parser = build_parser()
+    for command in inline_commands(document):
+        if "--help" in command.argv or "-h" in command.argv:
+            continue
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                parser.parse_args(command.argv)
+        except SystemExit:
+            pytest.fail(f"{command.where}: python -m autoencoders {' '.join(command.argv)}\n{err.getvalue()}")
+
+
+def test_inline_commands_are_found_and_a_stale_one_fails(monkeypatch, tmp_path):
+    assert any(c.argv[0] == "generate" for c in inline_commands("docs/applications-results.md"))
+    stale = tmp_path / "stale.md"
+    stale.write_text("Run `python -m autoencoders generate --checkpoint a.npz` then ```x``` and "
+                     "`python -m autoencoders.text.results words`.\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    found = inline_commands("stale.md")
+    assert [c.argv for c in found] == [["generate", "--checkpoint", "a.npz"]]
+    with pytest.raises(pytest.fail.Exception, match="stale.md:1"):
+        test_inline_commands_parse("stale.md")
 
 
 def test_shrink_keeps_the_command_and_its_paths():
