@@ -10,7 +10,8 @@ import minigrad as mg
 from autoencoders.text import word2vec_kernels as K
 from autoencoders.text.vocabulary import (Vocabulary, alias_probabilities, alias_table,
                                           keep_probabilities, negative_distribution)
-from autoencoders.text.word2vec import Word2VecSettings, chunk_bounds, chunk_seeds, train_word2vec
+from autoencoders.text.word2vec import (Word2VecSettings, chunk_bounds, chunk_seeds, initial_vectors,
+                                        train_word2vec)
 from autoencoders.text.word_tasks import analogy_answers
 from autoencoders.text.word_vectors import WordVectors
 
@@ -302,6 +303,20 @@ def test_training_is_reproducible_with_one_thread():
     a = train_word2vec(topic_corpus(sentences=50), settings)
     b = train_word2vec(topic_corpus(sentences=50), settings)
     np.testing.assert_array_equal(a.vectors.vectors, b.vectors.vectors)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_initial_vectors_fill_gensims_range(dtype):
+    dim = 50
+    w = initial_vectors(np.random.default_rng(0), 2000, dim, dtype)
+    assert w.dtype == dtype and w.shape == (2000, dim)
+    assert w.min() >= -1 / dim and w.max() < 1 / dim
+    assert w.min() < -0.99 / dim and w.max() > 0.99 / dim          # the whole range, both signs
+    assert abs(w.mean()) < 0.01 / dim
+    gensim = pytest.importorskip("gensim.models.keyedvectors")
+    theirs = gensim.prep_vectors((2000, dim), seed=0)
+    np.testing.assert_allclose(np.abs(theirs).max(), np.abs(w).max(), rtol=0.01)
+    np.testing.assert_allclose(theirs.std(), w.std(), rtol=0.05)
 
 
 def test_chunks_hold_whole_sentences():
