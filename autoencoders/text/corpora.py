@@ -16,6 +16,10 @@ Document corpora, for retrieval:
 
     lee            train on the 300 background articles; evaluate on the 50 articles whose
                    1,225 pairs people rated (gensim_data.py)
+    20news-mini    gensim's mini 20 Newsgroups sample: 200 real posts, 100 of alt.atheism and
+                   100 of sci.space; in each group the 60 % with the lower article numbers
+                   (about the earlier posts) train and the other 40 % test, headers dropped
+                   (mini_newsgroups.py). Offline.
     20news         the 20 Newsgroups "bydate" split from DIR: DIR/20news-bydate-train/<group>/<post>
                    and DIR/20news-bydate-test/<group>/<post>, headers (up to the first blank
                    line) dropped; the label is the group
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import gensim_data, wiki
+from . import gensim_data, mini_newsgroups, wiki
 from .tokens import tokenize
 
 WORD_CORPORA = {
@@ -38,6 +42,7 @@ WORD_CORPORA = {
 }
 DOCUMENT_CORPORA = {
     "lee": "train on the 300 Lee background articles, rate the 50 Lee articles against people",
+    "20news-mini": "200 real 20 Newsgroups posts (alt.atheism, sci.space) from gensim, split by date",
     "20news": "20 Newsgroups bydate from --data-dir DIR (20news-bydate-train/, 20news-bydate-test/)",
 }
 TEXT8_SENTENCE = 10_000
@@ -136,6 +141,8 @@ def document_corpus(name, data_dir=None, limit=0):
         return corpus
     if name == "20news":
         return newsgroups(data_dir, limit)
+    if name == "20news-mini":
+        return mini_newsgroups_corpus(limit)
     path = Path(name)
     if path.is_file():
         texts = [t for t in read_lines(path) if t.strip()]
@@ -186,6 +193,21 @@ def newsgroups(data_dir, limit=0):
     if not train or not test:
         raise CorpusError(f"no posts found under {root}")
     return DocumentCorpus("20news", train, test, train_labels, test_labels, groups)
+
+
+def mini_newsgroups_corpus(limit=0):
+    """gensim's 200 mini 20 Newsgroups posts as a DocumentCorpus (see the module docstring)."""
+    path = gensim_data.data_file(gensim_data.MINI_NEWSGROUPS)
+    try:
+        posts = mini_newsgroups.read_posts(path)
+    except mini_newsgroups.MiniNewsgroupsError as error:
+        raise CorpusError(f"{path}: {error}") from None
+    train, test = mini_newsgroups.split_by_article(posts)
+    if limit:
+        train, test = train[:limit], test[:limit]
+    texts = [without_header(t) for t in posts.texts]
+    return DocumentCorpus("20news-mini", [texts[i] for i in train], [texts[i] for i in test],
+                          posts.labels[train], posts.labels[test], posts.groups)
 
 
 def without_header(post):

@@ -6,8 +6,8 @@ the baselines beside it, index the documents by their codes, answer queries.
                  rating: Pearson's r and Spearman's rho, for the autoencoder's codes, LSA codes
                  of the same width (fit on the same 300) and plain tf-idf (one dimension per
                  vocabulary word)
-    20news       train on the training posts; every test post a query against the other test
-                 posts; precision at the 11 recall levels for the codes, LSA of the same width
+    20news,      train on the training posts; every test post a query against the other test
+    20news-mini  posts; precision at the 11 recall levels for the codes, LSA of the same width
                  and tf-idf (retrieval.py)
     your texts   train and index only (no labels, no ratings)
 

@@ -14,6 +14,8 @@ read where pip put them, found without importing gensim (``importlib.util.find_s
     wordsim353.tsv                        353 word pairs, human similarity 0-10 (Finkelstein 2002)
     simlex999.txt                         999 word pairs, similarity not relatedness, 0-10 (Hill 2015)
     questions-words.txt                   19,544 analogy questions a : b :: c : d (Mikolov 2013)
+    mini_newsgroup                        200 posts of 20 Newsgroups (alt.atheism, sci.space),
+                                          a compressed pickle (read by mini_newsgroups.py)
 """
 import importlib.util
 from pathlib import Path
@@ -26,6 +28,7 @@ LEE_SIMILARITIES = "similarities0-1.txt"
 WORDSIM353 = "wordsim353.tsv"
 SIMLEX999 = "simlex999.txt"
 ANALOGIES = "questions-words.txt"
+MINI_NEWSGROUPS = "mini_newsgroup"
 INSTALL_HINT = "pip install gensim (or pip install -e .[text])"
 
 
