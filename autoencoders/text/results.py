@@ -249,17 +249,20 @@ def precision_section(record):
     s = first["settings"]
     names = list(first["precision"])
     levels = list(first["precision"][names[0]]["levels"])
+    queries = first["test_documents"]
+    relevant = queries // 2 - 1           # two groups of equal size among the test posts
     lines = [f"## Retrieval on 20 Newsgroups posts (`{record['corpus']}`)", "",
              "gensim's mini sample of 20 Newsgroups: 200 real posts, 100 from alt.atheism and 100 "
-             "from sci.space. In each group the 60 posts with the lower article numbers (about "
-             "the earlier ones) train and the other 40 are the test posts; headers dropped. "
+             "from sci.space. In each group the 60 % with the lower article numbers (about the "
+             "earlier posts) train and the other 40 % are the test posts; headers dropped. "
              f"Autoencoder {first['vocabulary']}-{'-'.join(map(str, s['hidden']))}-{s['code']}, "
              f"input {s['input']}, dropout {s['dropout']}, {s['epochs']} epochs, trained on the "
              f"{first['train_documents']} training posts; LSA fit on the same posts. Every one of "
              f"the {first['test_documents']} test posts is a query against the other test posts; "
              "precision is the share of posts of the query's group among those retrieved down "
-             "to the recall level. With 39 relevant posts per query every level up to 1/39 "
-             "reads the first relevant one, and picking at random gives 39/79 = 0.494. Seeds "
+             f"to the recall level. With {relevant} relevant posts per query every level up to "
+             f"1/{relevant} reads the first relevant one, and picking at random gives "
+             f"{relevant}/{queries - 1} = {relevant / (queries - 1):.3f}. Seeds "
              f"{', '.join(map(str, record['seeds']))} (mean ± standard deviation; LSA and tf-idf "
              "do not depend on the seed). Two groups and 80 queries make this a small version of "
              "the paper's Figure 4 (20 groups, 7,532 test posts as queries): a check that the measurement runs "
