@@ -5,8 +5,8 @@ The file is a zlib-compressed pickle (protocol 0, written by Python 2) of a scik
 ``Bunch``: a dict with ``data`` (the posts), ``target`` (their group's index), ``target_names``
 and ``filenames`` (``.../<group>/<article number>``). Unpickling can run any function a file
 names, so this reader allows exactly the handful of globals such a file needs (the dict, the
-Bunch read as a plain dict, NumPy's array reconstruction, and codecs.encode for bytes) and refuses every other with one
-line. Neither scikit-learn nor gensim is imported. The decompressed size is capped before it is
+Bunch read as a plain dict, NumPy's array reconstruction, and codecs.encode for bytes) and
+refuses every other with one line. Neither scikit-learn nor gensim is imported. The decompressed size is capped before it is
 unpickled, so a damaged or hostile file cannot take more memory than that cap.
 """
 import codecs
@@ -55,26 +55,22 @@ def _numpy_reconstruct():
 
 
 class _AllowListUnpickler(pickle.Unpickler):
-    ALLOWED = {("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
-               ("sklearn.datasets.base", "Bunch"), ("sklearn.utils", "Bunch"),
-               ("sklearn.utils._bunch", "Bunch"), ("__builtin__", "dict"), ("builtins", "dict"),
-               ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+    """Resolves only the globals such a file names; every other is refused with one line."""
+    ALLOWED = {**dict.fromkeys([("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor")],
+                               lambda: _reconstructor),
+               **dict.fromkeys([("sklearn.datasets.base", "Bunch"), ("sklearn.utils", "Bunch"),
+                                ("sklearn.utils._bunch", "Bunch")], lambda: _Bunch),
+               **dict.fromkeys([("__builtin__", "dict"), ("builtins", "dict")], lambda: dict),
+               **dict.fromkeys([("numpy.core.multiarray", "_reconstruct"),
+                                ("numpy._core.multiarray", "_reconstruct")], _numpy_reconstruct),
+               ("numpy", "ndarray"): lambda: np.ndarray, ("numpy", "dtype"): lambda: np.dtype,
+               ("_codecs", "encode"): lambda: codecs.encode}   # how Python 3 pickles bytes at protocol 0
 
     def find_class(self, module, name):
-        if (module, name) not in self.ALLOWED:
+        resolve = self.ALLOWED.get((module, name))
+        if resolve is None:
             raise MiniNewsgroupsError(f"mini_newsgroup: refusing to load {module}.{name} from the pickle")
-        if name == "_reconstructor":
-            return _reconstructor
-        if name == "Bunch":
-            return _Bunch
-        if name == "dict":
-            return dict
-        if name == "_reconstruct":
-            return _numpy_reconstruct()
-        if name == "encode":        # how Python 3 writes bytes into a protocol-0 pickle
-            return codecs.encode
-        return getattr(np, name)
+        return resolve()
 
 
 def decompress(raw, limit=MAX_BYTES):
