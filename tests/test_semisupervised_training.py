@@ -159,6 +159,7 @@ def test_the_whole_experiment_on_a_slice_and_its_resume(tmp_path, digits, monkey
     (["--labels", "1000", "--limit", "900"], "needs 100 images of every digit"),
     (["--method", "m3"], "unknown method 'm3'"),
     (["--draws", "0"], "must be an integer >= 1"),
+    (["--first-draw", "2", "--draws", "2"], "--first-draw 2 leaves no draw to run"),
 ])
 def test_command_errors_are_one_line(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) if argv[0] in ("--method", "--draws") else _nothing():
@@ -185,3 +186,12 @@ def test_command_runs_a_tiny_table(tmp_path, capsys):
     records = json.loads(captured.out)
     assert [(r["method"], r["labels"]) for r in records] == [("m2", 100)]
     assert captured.err == ""
+
+
+def test_first_draw_runs_only_the_later_draws(tmp_path, capsys):
+    code = main(["--dataset", "mnist-5k", "--limit", "600", "--labels", "100", "--draws", "3",
+                 "--first-draw", "2", "--method", "m1", "--m1-epochs", "1", "--out", str(tmp_path),
+                 "--json", "--quiet"])
+    assert code == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["method"], r["draw"]) for r in records] == [("m1", 2)]

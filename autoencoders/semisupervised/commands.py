@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..arguments import (UsageError, add_data_source_arguments, add_dataset_argument,
                          add_limit_argument, add_out_argument, add_quiet_argument, data_source,
-                         positive_float, positive_int)
+                         non_negative_int, positive_float, positive_int)
 from ..data import load_split
 from . import experiment
 from .bounds import WEIGHTS
@@ -60,6 +60,10 @@ def add_subparsers(commands):
                    help="labelled training images, a multiple of 10 each (default: 100,1000)")
     p.add_argument("--draws", type=positive_int, default=DEFAULTS.draws,
                    help=f"labelled sets drawn per number of labels (default: {DEFAULTS.draws})")
+    p.add_argument("--first-draw", type=non_negative_int, default=DEFAULTS.first_draw, metavar="K",
+                   help="run draws K to DRAWS - 1 only, leaving the first K to another process "
+                   "whose records are merged later; the tables show every recorded draw "
+                   f"(default: {DEFAULTS.first_draw})")
     p.add_argument("--method", type=method_list, default=DEFAULTS.methods, metavar="M,M",
                    help=f"any of {','.join(experiment.METHODS)} (default: all)")
     p.add_argument("--m1-epochs", type=positive_int, default=DEFAULTS.m1_epochs,
@@ -100,15 +104,19 @@ def add_subparsers(commands):
 
 def settings_from(args):
     return experiment.Settings(
-        labels=args.labels, draws=args.draws, methods=args.method, m1_epochs=args.m1_epochs,
-        m2_epochs=args.m2_epochs, m1m2_epochs=args.m1m2_epochs, batch_size=args.batch_size,
-        labelled_batch=args.labelled_batch, lr=args.lr, m1m2_lr=args.m1m2_lr, alpha=args.alpha,
-        weighting=args.weighting, lr_schedule=args.lr_schedule, hidden=args.hidden, per_class=args.per_class,
+        labels=args.labels, draws=args.draws, first_draw=args.first_draw, methods=args.method,
+        m1_epochs=args.m1_epochs, m2_epochs=args.m2_epochs, m1m2_epochs=args.m1m2_epochs,
+        batch_size=args.batch_size, labelled_batch=args.labelled_batch, lr=args.lr,
+        m1m2_lr=args.m1m2_lr, alpha=args.alpha, weighting=args.weighting,
+        lr_schedule=args.lr_schedule, hidden=args.hidden, per_class=args.per_class,
         cvae_epochs=args.cvae_epochs)
 
 
 def check(settings, train_labels, batch_size):
     """One-line UsageErrors for settings the data cannot meet."""
+    if settings.first_draw >= settings.draws:
+        raise UsageError(f"--first-draw {settings.first_draw} leaves no draw to run: draws are "
+                         f"numbered 0 to --draws - 1 = {settings.draws - 1}")
     counts = [int((train_labels == c).sum()) for c in range(10)]
     for n in settings.labels:
         if n % 10:

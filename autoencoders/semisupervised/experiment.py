@@ -39,6 +39,7 @@ RECORDS, RESULTS, M1_FILE = "records.jsonl", "results.md", "m1.npz"
 class Settings:
     labels: tuple = (100, 1000)
     draws: int = 5
+    first_draw: int = 0          # run draws first_draw..draws-1 (another process runs the rest)
     methods: tuple = METHODS
     m1_epochs: int = 30          # the VAE of M1, once
     m2_epochs: int = 30          # M2 on pixels, per draw
@@ -201,7 +202,7 @@ def run(settings, train_images, train_labels, test_images, test_labels, out_dir,
     if {"m1", "m1m2"} & set(settings.methods):
         m1 = get_m1(x, tx, settings, out_dir, log)
     for n in settings.labels:
-        for draw in range(settings.draws):
+        for draw in range(settings.first_draw, settings.draws):
             lab, unl = balanced_split(y, n, seed=draw)
             for method in [m for m in METHODS if m in settings.methods]:   # m2 before augment
                 if records.find(method, n, draw, settings.of(method)):
