@@ -9,11 +9,13 @@ that a slow spell of a shared machine hits both alike. Each process warms up fir
 round also compiles each tree's kernels into its own cache). Printed: the fastest ms/step of each
 tree over all rounds and their ratio, and the median of the per-round ratios (the two runs of
 one round saw the same machine; on a noisy machine that median is the steadier figure). Below 1:
-this checkout is faster.
+this checkout is faster. Both trees run this checkout's step_time.py (copied into the base tree),
+so the same loop times both libraries, and models step_time.py learned later can be compared.
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,6 +52,7 @@ def main(argv=None):
         tree = Path(scratch) / "base"
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True,
                        capture_output=True)
+        shutil.copy(ROOT / "benchmarks" / "step_time.py", tree / "benchmarks" / "step_time.py")
         try:
             times = {"this": [], base: []}
             for round_ in range(args.rounds):

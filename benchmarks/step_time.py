@@ -3,6 +3,7 @@
     python benchmarks/step_time.py vae                         # the default VAE, batch 128
     python benchmarks/step_time.py conv --set variant=strided
     python benchmarks/step_time.py vae --torch                 # also PyTorch's VAE, same loop
+    python benchmarks/step_time.py m2 --batch-size 100         # semi-supervised M2, 100 + 100
 
 Batches are drawn at random from the embedded 'mnist-5k' digits. The first
 ``--warmup`` steps (JIT compilation, buffer allocation) are not timed; then
@@ -47,7 +48,38 @@ def time_steps(steps_by_library, warmup, steps, repeats):
     return {name: (min(b), float(np.median(b))) for name, b in blocks.items()}
 
 
+def m2_step(name, config, images, labels, batch_size, seed=0):
+    """One M2 step (semisupervised/training.py): ``batch_size`` labelled and as many unlabelled
+    inputs; 'm2' on the pixels, 'm1m2' on 25-D Gaussian codes (random ones: the cost of a step
+    does not depend on their values)."""
+    from autoencoders.semisupervised import bounds
+    from autoencoders.semisupervised.m2 import M2
+
+    mg.random.seed(seed)
+    rng = np.random.default_rng(seed)
+    x = to_float(images, flatten=True)
+    if name == "m1m2":
+        x = rng.standard_normal((len(x), 25)).astype(np.float32)
+    model = M2(features=x.shape[1], likelihood="bernoulli" if name == "m2" else "gaussian",
+               **{key: int(value) for key, value in config.items()})
+    optimizer = mg.optim.Adam(model.parameters(), lr=1e-3)
+    weights = bounds.balanced_weights(100, len(x))
+
+    def step():
+        index_l, index_u = rng.integers(0, len(x), batch_size), rng.integers(0, len(x), batch_size)
+        loss, _ = model.loss(x[index_l], labels[index_l], x[index_u], weights)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+SEMISUPERVISED = ("m2", "m1m2")
+
+
 def minigrad_step(name, config, images, labels, batch_size, seed=0):
+    if name in SEMISUPERVISED:
+        return m2_step(name, config, images, labels, batch_size, seed)
     mg.random.seed(seed)
     model = build_model(name, **config)
     optimizer = mg.optim.Adam(model.parameters(), lr=1e-3)
@@ -87,7 +119,9 @@ TORCH_INSTALL = "pip install torch==2.13.0"
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="the model to time, a name from 'python -m autoencoders models' "
-                                      "(e.g. vae, conv, deep, recurrent)")
+                                      "(e.g. vae, conv, deep, recurrent), or m2 / m1m2 (the semi-"
+                                      "supervised M2 on pixels / on 25-D codes, batch labelled + "
+                                      "unlabelled; --set hidden=, latent=)")
     parser.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                         help="a model option, as in 'autoencoders train --set' (repeatable)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step (default: 128)")

@@ -4,7 +4,7 @@ Every public function has a slow, obviously correct NumPy twin (``*_reference``,
 The functions exported here dispatch on the *backend*:
 
 * ``"numba"`` (default): the Numba kernels in matmul.py / conv.py / pool.py / lstm.py /
-  elementwise.py;
+  elementwise.py / logistic.py;
 * ``"numpy"``: the references.  Select it with the environment variable ``MINIGRAD_KERNELS=numpy``
   or temporarily with ``with minigrad.kernels.use_reference(): ...``.
 
@@ -22,6 +22,7 @@ from . import matmul as _mm
 from . import pool as _pool
 from . import lstm as _lstm
 from . import elementwise as _elementwise
+from . import logistic as _logistic
 from . import isa
 from .notice import announce_compiles
 
@@ -101,6 +102,7 @@ lstm_cell_forward = _dispatch(_lstm.lstm_cell_forward, _lstm.lstm_cell_forward_r
 lstm_cell_backward = _dispatch(_lstm.lstm_cell_backward, _lstm.lstm_cell_backward_reference)
 
 relu_backward = _dispatch(_elementwise.relu_backward, _elementwise.relu_backward_reference)
+sigmoid = _dispatch(_logistic.sigmoid, _logistic.sigmoid_reference)
 
 from .matmul import matmul_reference, batched_matmul_reference  # noqa: E402
 from .conv import (conv2d_forward_reference, conv2d_backward_input_reference,  # noqa: E402
@@ -111,5 +113,6 @@ from .pool import (max_pool2d_forward_reference, max_pool2d_backward_reference, 
                    upsample_nearest_forward_reference, upsample_nearest_backward_reference)
 from .lstm import lstm_cell_forward_reference, lstm_cell_backward_reference  # noqa: E402
 from .elementwise import relu_backward_reference  # noqa: E402
+from .logistic import sigmoid_reference  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("contextlib", "os", "threading")]

@@ -19,9 +19,9 @@ from ..function import Function, register
 
 
 def stable_sigmoid(x):
-    """sigmoid(x) = 1 / (1 + exp(-x)) without overflow, in x's dtype."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """sigmoid(x) = 1 / (1 + exp(-x)) without overflow, in x's dtype: 1 / (1 + e) for x >= 0,
+    e / (1 + e) for x < 0, e = exp(-|x|) (``kernels.sigmoid``: NumPy's exp, then one loop)."""
+    return kernels.sigmoid(x)
 
 
 @register("relu")
