@@ -145,8 +145,20 @@ class Softplus(Function):
         self.beta = beta
 
     def forward(self, x):
-        bx = x * x.dtype.type(self.beta)
-        return ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(self.beta)).astype(x.dtype)
+        if x.dtype.kind != "f":
+            bx = x * x.dtype.type(self.beta)
+            return ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(self.beta)).astype(x.dtype)
+        beta = x.dtype.type(self.beta)
+        bx = x if self.beta == 1 else x * beta
+        y = np.empty_like(bx)           # NumPy's vectorized passes, in place in one buffer
+        np.abs(bx, out=y)
+        np.negative(y, out=y)
+        np.exp(y, out=y)
+        np.log1p(y, out=y)
+        y += np.maximum(bx, 0)
+        if self.beta != 1:
+            y /= beta
+        return y
 
     def vjp(self, g, inputs, y, xp):
         (x,) = inputs
