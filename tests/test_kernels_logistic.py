@@ -24,6 +24,31 @@ def test_sigmoid_matches_reference(n, dt, seed, parallel):
     np.testing.assert_allclose(got, want, rtol=RTOL[dt], atol=0)
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_subnormal_results_are_flushed_to_zero(dt):
+    tiny = np.finfo(dt).tiny
+    edge = float(np.log(tiny))                       # sigmoid(edge) ~ tiny: the last normal result
+    x = np.array([edge + 0.5, edge - 0.5, edge - 10, -1e4], dt)
+    for got in (L.sigmoid(x), L.sigmoid_reference(x)):
+        assert got[0] >= tiny and got[0] == pytest.approx(np.exp(edge + 0.5), rel=1e-5)
+        np.testing.assert_array_equal(got[1:], 0)
+        assert not np.signbit(got[1:]).any()
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_exp_neg_abs_matches_reference_and_makes_no_subnormal(dt):
+    rng = np.random.default_rng(1)
+    x = np.concatenate([SPECIALS, rng.standard_normal(500) * 300]).astype(dt)
+    got, want = L.exp_neg_abs(x), L.exp_neg_abs_reference(x)
+    assert got.dtype == dt
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(x))
+    np.testing.assert_allclose(got, want, rtol=RTOL[dt], atol=0)
+    finite = got[np.isfinite(got)]
+    assert ((finite == 0) | (finite >= np.finfo(dt).tiny)).all()
+    assert L.exp_neg_abs(dt(-3.0)).shape == ()
+    np.testing.assert_array_equal(K.exp_neg_abs(np.float16([0, 1])), np.exp(-np.float16([0, 1])))
+
+
 def test_values_at_the_extremes():
     x = np.array([-1000.0, -0.0, 0.0, 1000.0, np.inf, -np.inf, np.nan], np.float32)
     np.testing.assert_array_equal(L.sigmoid(x), np.array([0, 0.5, 0.5, 1, 1, 0, np.nan], np.float32))

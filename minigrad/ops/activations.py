@@ -150,10 +150,7 @@ class Softplus(Function):
             return ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(self.beta)).astype(x.dtype)
         beta = x.dtype.type(self.beta)
         bx = x if self.beta == 1 else x * beta
-        y = np.empty_like(bx)           # NumPy's vectorized passes, in place in one buffer
-        np.abs(bx, out=y)
-        np.negative(y, out=y)
-        np.exp(y, out=y)
+        y = kernels.exp_neg_abs(bx)     # 0 where subnormal; then NumPy's passes, in place
         np.log1p(y, out=y)
         y += np.maximum(bx, 0)
         if self.beta != 1:
