@@ -49,6 +49,23 @@ def test_exp_neg_abs_matches_reference_and_makes_no_subnormal(dt):
     np.testing.assert_array_equal(K.exp_neg_abs(np.float16([0, 1])), np.exp(-np.float16([0, 1])))
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_exp_matches_reference_and_makes_no_subnormal(dt):
+    rng = np.random.default_rng(2)
+    x = np.concatenate([SPECIALS, -SPECIALS, rng.standard_normal(500) * 300]).astype(dt)
+    x = x[x < 80]                                    # no overflow warnings
+    got, want = L.exp(x), L.exp_reference(x)
+    assert got.dtype == dt
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(x))
+    np.testing.assert_allclose(got, want, rtol=RTOL[dt], atol=0)
+    finite = got[np.isfinite(got)]
+    assert ((finite == 0) | (finite >= np.finfo(dt).tiny)).all()
+    edge = L.CLAMP[np.dtype(dt)]
+    assert L.exp(np.array([-edge], dt))[0] >= np.finfo(dt).tiny
+    assert L.exp(np.array([np.nextafter(-edge, dt(-np.inf))], dt))[0] == 0
+    np.testing.assert_array_equal(K.exp(np.float16([0, 1])), np.exp(np.float16([0, 1])))
+
+
 def test_values_at_the_extremes():
     x = np.array([-1000.0, -0.0, 0.0, 1000.0, np.inf, -np.inf, np.nan], np.float32)
     np.testing.assert_array_equal(L.sigmoid(x), np.array([0, 0.5, 0.5, 1, 1, 0, np.nan], np.float32))

@@ -104,6 +104,7 @@ lstm_cell_backward = _dispatch(_lstm.lstm_cell_backward, _lstm.lstm_cell_backwar
 relu_backward = _dispatch(_elementwise.relu_backward, _elementwise.relu_backward_reference)
 sigmoid = _dispatch(_logistic.sigmoid, _logistic.sigmoid_reference)
 exp_neg_abs = _dispatch(_logistic.exp_neg_abs, _logistic.exp_neg_abs_reference)
+exp = _dispatch(_logistic.exp, _logistic.exp_reference)
 
 from .matmul import matmul_reference, batched_matmul_reference  # noqa: E402
 from .conv import (conv2d_forward_reference, conv2d_backward_input_reference,  # noqa: E402
@@ -114,6 +115,6 @@ from .pool import (max_pool2d_forward_reference, max_pool2d_backward_reference, 
                    upsample_nearest_forward_reference, upsample_nearest_backward_reference)
 from .lstm import lstm_cell_forward_reference, lstm_cell_backward_reference  # noqa: E402
 from .elementwise import relu_backward_reference  # noqa: E402
-from .logistic import sigmoid_reference, exp_neg_abs_reference  # noqa: E402
+from .logistic import sigmoid_reference, exp_neg_abs_reference, exp_reference  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("contextlib", "os", "threading")]

@@ -1,4 +1,5 @@
-"""The logistic sigmoid in few passes: NumPy's vectorized exp, then one Numba loop.
+"""The logistic sigmoid in few passes (NumPy's vectorized exp, then one Numba loop), and exp and
+exp(-|x|) without subnormal results.
 
     sigmoid(x) = r if x >= 0,  e r if x < 0,     e = exp(-|x|) in (0, 1],  r = 1 / (1 + e)
 
@@ -96,6 +97,35 @@ def exp_neg_abs(x):
 def exp_neg_abs_reference(x):
     """Slow, obviously correct: exp(-|x|), then 0 where that is subnormal."""
     e = np.exp(-np.abs(np.asarray(x)))
+    return flush_subnormal(e) if e.dtype.kind == "f" else e
+
+
+@njit(cache=True, nogil=True)
+def _zero_under(x, e, low, tiny):
+    """e[i] = 0 where x[i] < low (exp(x) would be subnormal) or e[i] is below tiny."""
+    for i in range(x.size):
+        if x[i] < low or e[i] < tiny:
+            e[i] = 0
+
+
+def exp(x):
+    """exp(x), with 0 where it would be subnormal (x < -a), and no subnormal made on the way:
+    NumPy's exp on max(x, -a), then one loop. Probabilities exp(log q) of confident
+    classifiers reach that band (M2's q(y|x) for the wrong labels), and multiply gradients."""
+    x = np.asarray(x)
+    if x.dtype not in KERNEL_DTYPES:
+        return exp_reference(x)
+    x = x if x.flags.c_contiguous else x.copy()      # keeps 0-d arrays 0-d
+    e = np.empty_like(x)
+    np.maximum(x, -CLAMP[x.dtype], out=e)
+    np.exp(e, out=e)
+    _zero_under(x.reshape(-1), e.reshape(-1), -CLAMP[x.dtype], np.finfo(x.dtype).tiny)
+    return e
+
+
+def exp_reference(x):
+    """Slow, obviously correct: exp(x), then 0 where that is subnormal."""
+    e = np.exp(np.asarray(x))
     return flush_subnormal(e) if e.dtype.kind == "f" else e
 
 

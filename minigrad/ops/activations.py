@@ -187,7 +187,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        z = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        z = kernels.exp(x - x.max(axis=self.axis, keepdims=True))    # 0 where subnormal
         return z / z.sum(axis=self.axis, keepdims=True)
 
     def vjp(self, g, inputs, y, xp):
