@@ -16,6 +16,7 @@ import numpy as _np
 from . import ops
 from .function import OPS, Function, register
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .kernels.denormal import flush_denormal, flushing_denormals, set_flush_denormal
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import (abs, add, broadcast_to, cat, clip, concatenate, div, elu, exp, expand_dims, flatten,
                   getitem, leaky_relu, log, log_sigmoid, log_softmax, logsumexp, matmul, max,
