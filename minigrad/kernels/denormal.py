@@ -25,6 +25,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .notice import announce_compiles
+
 FTZ, DAZ = 1 << 15, 1 << 6
 SUPPORTED = platform.machine().lower() in ("x86_64", "amd64")
 
@@ -63,11 +65,13 @@ def _write(value):
     _ldmxcsr(value)
 
 
+@announce_compiles
 def flush_denormal():
     """True when this thread flushes subnormals to 0 (FTZ and DAZ both set)."""
     return SUPPORTED and (int(_read()) & (FTZ | DAZ)) == (FTZ | DAZ)
 
 
+@announce_compiles
 def set_flush_denormal(mode):
     """Turn flushing subnormals to 0 on (True) or off (False) for this thread and the threads it
     starts later; returns True when the CPU supports it (x86-64), as PyTorch's function does."""
