@@ -14,10 +14,10 @@ epochs. The flushed values are below 1.2e-38 (float32); PyTorch offers the same 
 globally (``torch.set_flush_denormal``).
 
 The reference writes it as NumPy does naturally: abs, negate, exp, two
-divisions and a ``where``, six passes and as many temporaries. Here e is computed in place in one
-buffer by NumPy (whose exp uses the CPU's vector units: Numba's calls libm one element at a time,
-which made a pure Numba loop slower than this), and one loop finishes r and the select, writing
-over e. The select and the product e r are the same IEEE operations as the reference's e / (1 + e)
+divisions and a ``where``, six passes and as many temporaries. Here e comes from ``exp_neg_abs``,
+NumPy's passes (abs, negate, clamp, exp: NumPy's exp uses the CPU's vector units, Numba's calls
+libm one element at a time, which made a pure Numba loop slower than this), and one loop
+finishes r and the select, writing over e. The select and the product e r are the same IEEE operations as the reference's e / (1 + e)
 up to one rounding, so the two agree to an ulp. NaN propagates (exp(NaN) = NaN), and
 sigmoid(+-inf) = 1, 0.
 
@@ -55,49 +55,19 @@ CLAMP = {dt: largest_normal_exp_argument(dt) for dt in KERNEL_DTYPES}
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _finish_sigmoid(x, e, clamp, tiny, parallel):
-    """e = exp(-min(|x|, clamp)) in, sigmoid(x) out (in place), subnormal results as 0."""
-    one, zero, low = e.dtype.type(1), e.dtype.type(0), -clamp
+def _finish_sigmoid(x, e, tiny, parallel):
+    """e = exp(-|x|) in (0 where subnormal), sigmoid(x) out (in place), subnormal results as 0."""
+    one, zero = e.dtype.type(1), e.dtype.type(0)
     if parallel:
         for i in prange(x.size):
             r = one / (one + e[i])
             s = r if x[i] >= 0 else e[i] * r
-            e[i] = zero if (x[i] < low or s < tiny) else s
+            e[i] = zero if s < tiny else s
     else:
         for i in range(x.size):
             r = one / (one + e[i])
             s = r if x[i] >= 0 else e[i] * r
-            e[i] = zero if (x[i] < low or s < tiny) else s
-
-
-@njit(cache=True, nogil=True)
-def _zero_beyond(x, e, clamp, tiny):
-    """e[i] = 0 where |x[i]| > clamp (exp(-|x|) would be subnormal) or e[i] is below tiny."""
-    for i in range(x.size):
-        if abs(x[i]) > clamp or e[i] < tiny:
-            e[i] = 0
-
-
-def exp_neg_abs(x):
-    """exp(-|x|) in (0, 1], with 0 where it would be subnormal (|x| > -log tiny), computed
-    without ever making a subnormal: NumPy's vectorized exp on |x| clamped, then one loop."""
-    x = np.asarray(x)
-    if x.dtype not in KERNEL_DTYPES:
-        return exp_neg_abs_reference(x)
-    x = x if x.flags.c_contiguous else x.copy()      # keeps 0-d arrays 0-d
-    e = np.empty_like(x)
-    np.abs(x, out=e)
-    np.minimum(e, CLAMP[x.dtype], out=e)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    _zero_beyond(x.reshape(-1), e.reshape(-1), CLAMP[x.dtype], np.finfo(x.dtype).tiny)
-    return e
-
-
-def exp_neg_abs_reference(x):
-    """Slow, obviously correct: exp(-|x|), then 0 where that is subnormal."""
-    e = np.exp(-np.abs(np.asarray(x)))
-    return flush_subnormal(e) if e.dtype.kind == "f" else e
+            e[i] = zero if s < tiny else s
 
 
 @njit(cache=True, nogil=True)
@@ -129,20 +99,26 @@ def exp_reference(x):
     return flush_subnormal(e) if e.dtype.kind == "f" else e
 
 
+def exp_neg_abs(x):
+    """exp(-|x|) in [0, 1], 0 where it would be subnormal (|x| > a): ``exp`` of -|x|."""
+    return exp(np.negative(np.abs(np.asarray(x))))
+
+
+def exp_neg_abs_reference(x):
+    """Slow, obviously correct: exp(-|x|), then 0 where that is subnormal."""
+    return exp_reference(-np.abs(np.asarray(x)))
+
+
 def sigmoid(x, parallel=None):
     """1 / (1 + exp(-x)), elementwise, in x's dtype, without overflow."""
     x = np.asarray(x)
     if x.dtype not in KERNEL_DTYPES:
         return sigmoid_reference(x)
     x = x if x.flags.c_contiguous else x.copy()      # keeps 0-d arrays 0-d
-    e = np.empty_like(x)
-    np.abs(x, out=e)
-    np.minimum(e, CLAMP[x.dtype], out=e)          # so exp never makes a subnormal
-    np.negative(e, out=e)
-    np.exp(e, out=e)
+    e = np.asarray(exp_neg_abs(x))                   # a new array: the loop writes over it
     if parallel is None:
         parallel = x.size >= PARALLEL_MIN and numba.get_num_threads() > 1
-    _finish_sigmoid(x.reshape(-1), e.reshape(-1), CLAMP[x.dtype], np.finfo(x.dtype).tiny, bool(parallel))
+    _finish_sigmoid(x.reshape(-1), e.reshape(-1), np.finfo(x.dtype).tiny, bool(parallel))
     return e
 
 
