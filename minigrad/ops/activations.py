@@ -170,7 +170,7 @@ class LogSigmoid(Function):
     """
 
     def forward(self, x):
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        return np.minimum(x, 0) - np.log1p(kernels.exp_neg_abs(x))     # e: 0 where subnormal
 
     def vjp(self, g, inputs, y, xp):
         return (g * xp.sigmoid(-inputs[0]),)
