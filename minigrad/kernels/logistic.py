@@ -13,12 +13,12 @@ would carry subnormals into the next products, and an M2 epoch grew from 44 s to
 epochs. The flushed values are below 1.2e-38 (float32); PyTorch offers the same trade
 globally (``torch.set_flush_denormal``).
 
-The reference writes it as NumPy does naturally: abs, negate, exp, two
-divisions and a ``where``, six passes and as many temporaries. Here e comes from ``exp_neg_abs``,
-NumPy's passes (abs, negate, clamp, exp: NumPy's exp uses the CPU's vector units, Numba's calls
-libm one element at a time, which made a pure Numba loop slower than this), and one loop
-finishes r and the select, writing over e. The select and the product e r are the same IEEE operations as the reference's e / (1 + e)
-up to one rounding, so the two agree to an ulp. NaN propagates (exp(NaN) = NaN), and
+The reference writes it as NumPy does naturally: abs, negate, exp, two divisions and a
+``where``, six passes and as many temporaries. Here e comes from ``exp_neg_abs``, NumPy's passes
+(abs, negate, clamp, exp: NumPy's exp uses the CPU's vector units, Numba's calls libm one element
+at a time, which made a pure Numba loop slower than this), and one loop finishes r and the
+select, writing over e. The product e r equals the reference's e / (1 + e) up to one rounding,
+so the two agree to an ulp. NaN propagates (exp(NaN) = NaN), and
 sigmoid(+-inf) = 1, 0.
 
 Softplus and BCE from logits stay NumPy passes (``ops/activations.py``, ``ops/losses.py``): they
