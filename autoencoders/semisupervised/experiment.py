@@ -9,9 +9,12 @@ writes into out_dir:
     m1.npz           M1 (the VAE), trained once on every training image and shared by every
                      draw (M1 and M1 + M2)
     m2-<labels>-<draw>.npz   each M2 trained on pixels (augmentation draws its images from it)
+    <method>-<labels>-<draw>.run-state.npz   an M2 in training: its whole state after the
+                     last finished epoch, removed when the draw is recorded
     results.md       the tables of report.py
-A rerun with the same out_dir skips every record already there with the same settings, so a
-long run that stopped goes on where it was. Errors are measured once, after the last epoch:
+A rerun with the same out_dir skips every record already there with the same settings, and
+an M2 that stopped mid-draw goes on from its last finished epoch, so a long run that stopped
+goes on where it was, with the numbers it would have had. Errors are measured once, after the last epoch:
 nothing is selected on the test set.
 """
 import hashlib
@@ -33,6 +36,7 @@ from .training import train_m2
 
 METHODS = ("m1", "m2", "m1m2", "augment")
 RECORDS, RESULTS, M1_FILE = "records.jsonl", "results.md", "m1.npz"
+RUN_STATE_SUFFIX = ".run-state.npz"
 
 
 @dataclass
@@ -175,18 +179,24 @@ def error_of(model, x, y):
 
 
 def run_m2(x, y, tx, ty, lab, unl, settings, epochs, seed, log, std=None, likelihood="bernoulli",
-           method="m2"):
+           method="m2", checkpoint=None):
     """(model, history, seconds) of one M2 run; the history holds the test error per epoch
-    (for the curves; the reported error is the last one)."""
+    (for the curves; the reported error is the last one). With a ``checkpoint`` path the run
+    saves its state there after every epoch and resumes from it (training.train_m2); the
+    file is removed once the run is done."""
     mg.random.seed(seed)
     model = M2(features=x.shape[1], likelihood=likelihood, **settings.m2_options())
-    start = time.perf_counter()
     history = train_m2(model, x[lab], y[lab], x[unl], epochs, seed=seed,
                        std_l=None if std is None else std[lab],
                        std_u=None if std is None else std[unl],
                        evaluate=lambda m: {"test_error": error_of(m, tx, ty)}, log=log,
-                       **settings.train_options(method))
-    return model, history, time.perf_counter() - start
+                       checkpoint=checkpoint, **settings.train_options(method))
+    return model, history, history[-1]["elapsed"] if history else 0.0
+
+
+def run_state_path(out_dir, method, n, draw):
+    """Where a draw's M2 keeps its state between epochs (removed when the draw is recorded)."""
+    return out_dir / f"{method}-{n}-{draw}{RUN_STATE_SUFFIX}"
 
 
 def run(settings, train_images, train_labels, test_images, test_labels, out_dir, log=print):
@@ -219,7 +229,8 @@ def run(settings, train_images, train_labels, test_images, test_labels, out_dir,
                         (m1[0], m1[2], m1[1], "gaussian")
                     epochs = settings.m2_epochs if method == "m2" else settings.m1m2_epochs
                     model, history, seconds = run_m2(data[0], y, data[1], ty, lab, unl, settings,
-                                                     epochs, draw, log, data[2], data[3], method)
+                                                     epochs, draw, log, data[2], data[3], method,
+                                                     run_state_path(out_dir, method, n, draw))
                     record.update(error=history[-1]["test_error"], seconds=seconds, history=history)
                     if method == "m2":
                         save_model(model, out_dir / f"m2-{n}-{draw}.npz", settings.of("m2"))
@@ -228,6 +239,8 @@ def run(settings, train_images, train_labels, test_images, test_labels, out_dir,
                     record.update(augment(x, y, tx, ty, lab, unl, n, draw, settings, out_dir, log,
                                           m2_done))
                 record = records.add(record)
+                run_state_path(out_dir, "m2" if method == "augment" else method, n, draw).unlink(
+                    missing_ok=True)
                 if "error" in record:
                     log(f"{method}: {n} labels, draw {draw}: test error {100 * record['error']:.2f} %"
                         f" ({report.minutes(record['seconds'])})")
@@ -248,7 +261,8 @@ def augment(x, y, tx, ty, lab, unl, n, draw, settings, out_dir, log, m2_done):
     path = out_dir / f"m2-{n}-{draw}.npz"
     model = load_m2(path, settings.of("m2")) if m2_done else None
     if model is None:          # not trained yet, or the file holds an M2 of other settings
-        model, _, _ = run_m2(x, y, tx, ty, lab, unl, settings, settings.m2_epochs, draw, log)
+        model, _, _ = run_m2(x, y, tx, ty, lab, unl, settings, settings.m2_epochs, draw, log,
+                             checkpoint=run_state_path(out_dir, "m2", n, draw))
         save_model(model, path, settings.of("m2"))
     start = time.perf_counter()
     cvae = augmentation.train_cvae(x[lab], y[lab], settings.cvae_epochs, seed=draw)

@@ -11,7 +11,9 @@ image), minimized with Adam. When the data are themselves distributions (M1's co
 and a std per feature), every batch draws fresh values x = mean + std * eps, as M1+M2 does.
 
 Deterministic: minigrad's generator (weights, the eps of the bounds) and numpy's (batch
-order, code noise) are both seeded with ``seed``.
+order, code noise) are both seeded with ``seed``. With a ``checkpoint`` path the whole state
+of the run is saved there after every epoch (run_state.py), and a run started again with the
+same arguments and data goes on from it and ends with the same weights and history.
 """
 import time
 
@@ -20,6 +22,7 @@ import numpy as np
 import minigrad as mg
 
 from . import bounds
+from .run_state import RunParts, data_digest, load_run, save_run
 
 
 class LabelledCycle:
@@ -49,10 +52,14 @@ SCHEDULES = ("constant", "cosine")
 
 def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, lr=3e-4,
              alpha=0.1, weighting="balanced", seed=0, std_l=None, std_u=None, evaluate=None, log=None,
-             lr_schedule="constant"):
+             lr_schedule="constant", checkpoint=None):
     """Train ``model`` (an M2) in place; returns its history, one dict per epoch:
-    epoch, seconds, the mean metrics of M2.loss and, if ``evaluate`` (a function of the model
-    returning a dict) is given, what it returns.
+    epoch, seconds (the epoch's training steps), elapsed (wall time of the run so far,
+    evaluation included, summed over resumes), the mean metrics of M2.loss and, if
+    ``evaluate`` (a function of the model returning a dict) is given, what it returns.
+
+    checkpoint: None, or a path where the run's state is saved after every epoch and from
+    which a run of the same arguments and data resumes (run_state.py).
 
     lr_schedule: 'constant' keeps Adam's ``lr``; 'cosine' anneals it step by step to 0 at the
     last step, lr_t = lr (1 + cos(pi t / T)) / 2 (CosineAnnealingLR).
@@ -70,8 +77,16 @@ def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, l
     scheduler = (mg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
                  if lr_schedule == "cosine" else None)
     labelled = LabelledCycle(len(x_l), labelled_batch, rng)
-    history = []
-    for epoch in range(1, epochs + 1):
+    parts = RunParts(model, optimizer, scheduler, rng, labelled)
+    run_key = {"epochs": epochs, "batch_size": batch_size, "labelled_batch": labelled_batch,
+               "lr": lr, "alpha": alpha, "weighting": weighting, "seed": seed,
+               "lr_schedule": lr_schedule, "model": model.config,
+               "data": data_digest(x_l, y_l, x_u, std_l, std_u)}
+    history = (load_run(checkpoint, run_key, parts) if checkpoint is not None else None) or []
+    if history and log:
+        log(f"  M2: resumed from {checkpoint} after epoch {len(history)}/{epochs}")
+    elapsed = history[-1]["elapsed"] if history else 0.0
+    for epoch in range(len(history) + 1, epochs + 1):
         start, sums, steps = time.perf_counter(), {}, 0
         order = rng.permutation(len(x_u))
         for at in range(0, len(order) - batch_size + 1, batch_size):
@@ -93,9 +108,13 @@ def train_m2(model, x_l, y_l, x_u, epochs, batch_size=100, labelled_batch=100, l
                   **{key: value / max(steps, 1) for key, value in sums.items()}}
         if evaluate is not None:
             record.update(evaluate(model))
+        elapsed += time.perf_counter() - start
+        record["elapsed"] = elapsed
         history.append(record)
+        if checkpoint is not None:
+            save_run(checkpoint, run_key, parts, history)
         if log:
-            shown = ", ".join(f"{key} {value:.4g}" for key, value in record.items()
-                              if key not in ("epoch", "seconds"))
+            shown = ", ".join(f"{name} {value:.4g}" for name, value in record.items()
+                              if name not in ("epoch", "seconds", "elapsed"))
             log(f"  M2 epoch {epoch}/{epochs} ({record['seconds']:.0f} s): {shown}")
     return history
