@@ -35,6 +35,17 @@ def test_vae_default_is_the_pytorch_example_network():
     assert sum(p.size for p in model.parameters()) == 652_824  # as in PyTorch's example
 
 
+def test_vae_layers_and_activation_shape_the_mlp():
+    model = build_model("vae", hidden=30, latent=5, layers=2, activation="softplus")
+    kinds = [type(m).__name__ for m in model.decoder]
+    assert kinds == ["Linear", "Softplus", "Linear", "Softplus", "Linear"]
+    assert [tuple(p.shape) for p in model.encoder.parameters()] == [(30, 784), (30,), (30, 30), (30,)]
+    # the defaults keep the keys of every saved one-layer VAE
+    assert list(build_model("vae").state_dict())[:6] == [
+        "encoder.0.weight", "encoder.0.bias", "decoder.0.weight", "decoder.0.bias",
+        "decoder.2.weight", "decoder.2.bias"]
+
+
 @pytest.mark.parametrize("config, x_shape", [
     ({}, (6, 784)),
     ({"likelihood": "gaussian"}, (6, 784)),
@@ -63,6 +74,8 @@ def test_vae_shapes(config, x_shape):
     ("vae", {"arch": "conv", "kernel_size": 11}, "does not fit"),
     ("vae", {"beta": -1.0}, ">= 0"),
     ("vae", {"sigma": 0.0}, ">= 0.001"),
+    ("vae", {"layers": 0}, "'layers' must be >= 1"),
+    ("vae", {"activation": "tanh"}, "relu, softplus"),
     ("cvae", {"arch": "conv"}, "no option 'arch'"),
     ("cvae", {"classes": 0}, ">= 1"),
 ])
@@ -139,6 +152,7 @@ def test_gaussian_likelihood_matches_scipy():
     {"beta": 0.5},
     {"likelihood": "gaussian"},
     {"likelihood": "gaussian", "variance": "fixed", "sigma": 0.3},
+    {"layers": 2, "activation": "softplus"},
 ])
 def test_vae_loss_gradients(config):
     model = build_model("vae", **TINY, **config)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from autoencoders.checkpoint import CheckpointError
 from autoencoders.data import load_dataset, to_float
 from autoencoders.semisupervised import experiment
 from autoencoders.semisupervised.m2 import M2
@@ -81,7 +82,7 @@ def test_the_state_of_another_run_is_not_used(codes, tmp_path):
 def test_a_damaged_state_file_is_named(codes, tmp_path):
     path = tmp_path / "m2-100-0.run-state.npz"
     path.write_bytes(b"not an npz file")
-    with pytest.raises(ValueError, match="m2-100-0.run-state.npz: unreadable M2 run state"):
+    with pytest.raises(CheckpointError, match="m2-100-0.run-state.npz: unreadable M2 run state"):
         train(codes, 1, path)
 
 

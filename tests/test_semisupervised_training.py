@@ -135,10 +135,9 @@ def test_gaussian_m2_on_codes_with_fresh_noise_learns(digits):
 
 def test_the_whole_experiment_on_a_slice_and_its_resume(tmp_path, digits, monkeypatch):
     x, y, tx, ty = digits
-    monkeypatch.setattr("autoencoders.semisupervised.m1.M1_CONFIG", {"hidden": 32, "latent": 8})
-    monkeypatch.setattr("autoencoders.semisupervised.experiment.M1_CONFIG", {"hidden": 32, "latent": 8})
+    monkeypatch.setattr("autoencoders.semisupervised.experiment.M1_CONFIG", {"hidden": 600, "latent": 8})
     settings = experiment.Settings(labels=(100,), draws=2, m1_epochs=1, m2_epochs=1, m1m2_epochs=1,
-                                   hidden=16, latent=4, per_class=5, cvae_epochs=1)
+                                   hidden=16, latent=4, per_class=5, cvae_epochs=1, m1_hidden=32)
     logs = []
     records = experiment.run(settings, x, y, tx, ty, tmp_path, log=logs.append)
     methods = sorted((r["method"], r["draw"]) for r in records)
@@ -195,3 +194,25 @@ def test_first_draw_runs_only_the_later_draws(tmp_path, capsys):
     assert code == 0
     records = json.loads(capsys.readouterr().out)
     assert [(r["method"], r["draw"]) for r in records] == [("m1", 2)]
+
+
+def test_m1_architecture_options_name_their_file_and_records(tmp_path, capsys):
+    default = experiment.Settings()
+    assert default.of("m1") == {"m1_epochs": 30, "data": ""}          # as the older records
+    assert default.m1_file() == "m1.npz" and default.m1_config() == {"hidden": 600, "latent": 50}
+    deep = experiment.Settings(m1_hidden=500, m1_layers=2, m1_activation="softplus")
+    config = {"hidden": 500, "latent": 50, "layers": 2, "activation": "softplus"}
+    assert deep.m1_config() == config
+    assert deep.of("m1m2")["m1_config"] == config and deep.m1_file() == "m1-2x500-softplus.npz"
+    argv = ["--dataset", "mnist-5k", "--limit", "600", "--labels", "100", "--draws", "1",
+            "--method", "m1", "--m1-hidden", "64", "--m1-layers", "2", "--m1-activation",
+            "softplus", "--out", str(tmp_path), "--json", "--quiet"]
+    assert main(argv + ["--m1-epochs", "1"]) == 2       # 1 epoch on 600 images: all units idle
+    err = capsys.readouterr().err
+    assert "has no active latent unit after 1 epochs" in err and len(err.strip().splitlines()) == 1
+    code = main(argv + ["--m1-epochs", "10"])
+    assert code == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["settings"]["m1_config"]["layers"] == 2
+    saved = mg.load(tmp_path / "m1-2x64-softplus.npz")
+    assert saved["state"]["encoder.2.weight"].shape == (64, 64)

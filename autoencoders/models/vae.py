@@ -22,6 +22,10 @@ Shapes with the default MLP (the PyTorch example's network), B images:
     h -> Linear(400, 20) -> mu (B, 20);   h -> Linear(400, 20) -> logvar (B, 20)
     z (B, 20) -> Linear(20, 400) + ReLU -> Linear(400, 784) -> logits (B, 784)
 
+``layers=L`` puts L hidden layers of ``hidden`` units on each side, and
+``activation='softplus'`` uses softplus between them (the M1 of Kingma et al. 2014
+has two softplus layers of 500).
+
 ``arch='conv'`` swaps in the convolutional encoder and decoder of models/conv.py.
 The derivations are in docs/models/vae.md; the conditional VAE is models/cvae.py.
 """
@@ -41,7 +45,9 @@ LOG_2PI = math.log(2 * math.pi)
 MIN_LOGVAR = math.log(1e-4)  # a learned pixel variance stops at std 0.01 (see docs/models/vae.md)
 
 MLP_OPTIONS = {
-    "hidden": Option(400, "width of the hidden layer on each side", min=1, max=16384),
+    "hidden": Option(400, "width of the hidden layers on each side", min=1, max=16384),
+    "layers": Option(1, "hidden layers on each side (mlp)", min=1, max=8),
+    "activation": Option("relu", "hidden activation (mlp)", choices=("relu", "softplus")),
     "latent": Option(20, "dimension of the latent code z", min=1, max=4096),
     "likelihood": Option("bernoulli", "decoder distribution p(x|z) of each pixel",
                          choices=("bernoulli", "gaussian")),
@@ -52,6 +58,18 @@ MLP_OPTIONS = {
     "image_size": Option(28, "side of the square images (28 for MNIST; smaller sizes are "
                          "for tests)", min=1, max=128),
 }
+
+
+HIDDEN_ACTIVATIONS = {"relu": nn.ReLU, "softplus": nn.Softplus}
+
+
+def hidden_layers(inputs, hidden, config):
+    """``layers`` Linear layers of width ``hidden``, each followed by the activation."""
+    out = []
+    for i in range(config.get("layers", 1)):
+        out += [nn.Linear(inputs if i == 0 else hidden, hidden),
+                HIDDEN_ACTIVATIONS[config.get("activation", "relu")]()]
+    return out
 
 
 @register("vae")
@@ -81,8 +99,8 @@ class VAE(Autoencoder):
         else:
             pixels = IMAGE_SHAPE[0] * size * size
             self.image_shape = (pixels,)
-            self.encoder = nn.Sequential(nn.Linear(pixels + extra, hidden), nn.ReLU())
-            self.decoder = nn.Sequential(nn.Linear(latent + extra, hidden), nn.ReLU(),
+            self.encoder = nn.Sequential(*hidden_layers(pixels + extra, hidden, c))
+            self.decoder = nn.Sequential(*hidden_layers(latent + extra, hidden, c),
                                          nn.Linear(hidden, pixels))
         self.to_mu = nn.Linear(hidden, latent)
         self.to_logvar = nn.Linear(hidden, latent)

@@ -70,6 +70,13 @@ def add_subparsers(commands):
                    help=f"any of {','.join(experiment.METHODS)} (default: all)")
     p.add_argument("--m1-epochs", type=positive_int, default=DEFAULTS.m1_epochs,
                    help=f"epochs of M1's VAE, trained once (default: {DEFAULTS.m1_epochs})")
+    p.add_argument("--m1-hidden", type=positive_int, default=DEFAULTS.m1_hidden,
+                   help=f"width of M1's hidden layers (default: {DEFAULTS.m1_hidden})")
+    p.add_argument("--m1-layers", type=positive_int, default=DEFAULTS.m1_layers,
+                   help=f"hidden layers on each side of M1 (default: {DEFAULTS.m1_layers}; the "
+                   "authors' code has 2 of 500 softplus units)")
+    p.add_argument("--m1-activation", choices=("relu", "softplus"), default=DEFAULTS.m1_activation,
+                   help=f"M1's hidden activation (default: {DEFAULTS.m1_activation})")
     p.add_argument("--m2-epochs", type=positive_int, default=DEFAULTS.m2_epochs,
                    help=f"epochs of M2 on pixels, per draw (default: {DEFAULTS.m2_epochs})")
     p.add_argument("--m1m2-epochs", type=positive_int, default=DEFAULTS.m1m2_epochs,
@@ -107,7 +114,8 @@ def add_subparsers(commands):
 def settings_from(args):
     return experiment.Settings(
         labels=args.labels, draws=args.draws, first_draw=args.first_draw, methods=args.method,
-        m1_epochs=args.m1_epochs, m2_epochs=args.m2_epochs, m1m2_epochs=args.m1m2_epochs,
+        m1_epochs=args.m1_epochs, m1_hidden=args.m1_hidden, m1_layers=args.m1_layers,
+        m1_activation=args.m1_activation, m2_epochs=args.m2_epochs, m1m2_epochs=args.m1m2_epochs,
         batch_size=args.batch_size, labelled_batch=args.labelled_batch, lr=args.lr,
         m1m2_lr=args.m1m2_lr, alpha=args.alpha, weighting=args.weighting,
         lr_schedule=args.lr_schedule, hidden=args.hidden, per_class=args.per_class,

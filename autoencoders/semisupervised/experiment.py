@@ -7,7 +7,8 @@ writes into out_dir:
     records.jsonl    one JSON line per finished (method, labels, draw): error, seconds, the
                      method's settings, and for M2 its per-epoch history
     m1.npz           M1 (the VAE), trained once on every training image and shared by every
-                     draw (M1 and M1 + M2)
+                     draw (M1 and M1 + M2); m1-<layers>x<hidden>-<activation>.npz for an M1
+                     of another architecture
     m2-<labels>-<draw>.npz   each M2 trained on pixels (augmentation draws its images from it)
     <method>-<labels>-<draw>.run-state.npz   an M2 in training: its whole state after the
                      last finished epoch, removed when the draw is recorded
@@ -27,9 +28,9 @@ import numpy as np
 
 import minigrad as mg
 
-from ..models import build_model
+from ..models import ConfigError, build_model
 from . import augmentation, report
-from .m1 import M1_CONFIG, active_units, codes, m1_error, train_m1
+from .m1 import ACTIVE_STD, M1_CONFIG, active_units, codes, m1_error, train_m1
 from .m2 import M2
 from .splits import balanced_split
 from .training import train_m2
@@ -46,6 +47,9 @@ class Settings:
     first_draw: int = 0          # run draws first_draw..draws-1 (another process runs the rest)
     methods: tuple = METHODS
     m1_epochs: int = 30          # the VAE of M1, once
+    m1_hidden: int = 600         # M1's hidden layers: width, number per side, activation
+    m1_layers: int = 1
+    m1_activation: str = "relu"
     m2_epochs: int = 30          # M2 on pixels, per draw
     m1m2_epochs: int = 100       # M2 on M1's codes, per draw
     batch_size: int = 100        # unlabelled images per step
@@ -60,6 +64,25 @@ class Settings:
     per_class: int = 100         # generated images per digit (augmentation)
     cvae_epochs: int = 10
     data: str = ""               # which images (filled in by run): a record is for one data set
+
+    def m1_config(self):
+        """The options of M1's VAE. Depth and activation appear only when not the default, so
+        that the records and the M1 made before they were options still match."""
+        extra = {**({"layers": self.m1_layers} if self.m1_layers != 1 else {}),
+                 **({"activation": self.m1_activation} if self.m1_activation != "relu" else {})}
+        return {**M1_CONFIG, "hidden": self.m1_hidden, **extra}
+
+    def m1_settings(self):
+        """What a record using M1 depends on: its epochs, and its architecture if not the default."""
+        config = self.m1_config()
+        return {"m1_epochs": self.m1_epochs,
+                **({"m1_config": config} if config != Settings().m1_config() else {})}
+
+    def m1_file(self):
+        """m1.npz for the default M1, m1-<layers>x<hidden>-<activation>.npz for another."""
+        if self.m1_config() == Settings().m1_config():
+            return M1_FILE
+        return f"m1-{self.m1_layers}x{self.m1_hidden}-{self.m1_activation}.npz"
 
     def m2_options(self):
         return {"hidden": self.hidden, "latent": self.latent, "classifier_hidden": (self.hidden,)}
@@ -76,9 +99,9 @@ class Settings:
         """The settings a record of ``method`` depends on (a changed one means: run again)."""
         m2 = {**self.m2_options(), **self.train_options(), "data": self.data}
         m1m2 = {**self.m2_options(), **self.train_options("m1m2"), "data": self.data}
-        return {"m1": {"m1_epochs": self.m1_epochs, "data": self.data},
+        return {"m1": {**self.m1_settings(), "data": self.data},
                 "m2": {"m2_epochs": self.m2_epochs, **m2},
-                "m1m2": {"m1_epochs": self.m1_epochs, "m1m2_epochs": self.m1m2_epochs, **m1m2},
+                "m1m2": {**self.m1_settings(), "m1m2_epochs": self.m1m2_epochs, **m1m2},
                 "augment": {"m2_epochs": self.m2_epochs, **m2, "per_class": self.per_class,
                             "cvae_epochs": self.cvae_epochs}}[method]
 
@@ -145,25 +168,31 @@ def load_m2(path, settings):
 def get_m1(x, tx, settings, out_dir, log):
     """(mu, std of train codes restricted to the active units, test means, seconds), M1
     trained now or read from out_dir/m1.npz when it was trained with the same epochs."""
-    path = out_dir / M1_FILE
-    model = build_model("vae", **M1_CONFIG)
+    path = out_dir / settings.m1_file()
+    config = settings.m1_config()
+    model = build_model("vae", **config)
     saved = mg.load(path) if path.is_file() else None
-    made_for = {"epochs": settings.m1_epochs, "config": dict(M1_CONFIG), "data": settings.data}
+    made_for = {"epochs": settings.m1_epochs, "config": config, "data": settings.data}
     if saved is not None and all(saved.get(key) == value for key, value in made_for.items()):
         model.load_state_dict(saved["state"])
         seconds = saved["seconds"]
         log(f"M1: read {path} ({settings.m1_epochs} epochs)")
     else:
-        log(f"M1: training a VAE (hidden {M1_CONFIG['hidden']}, latent {M1_CONFIG['latent']}) "
+        log(f"M1: training a VAE ({', '.join(f'{k} {v}' for k, v in config.items())}) "
             f"on {len(x)} images for {settings.m1_epochs} epochs")
         start = time.perf_counter()
-        model, _ = train_m1(x, settings.m1_epochs, log=log)
+        model, _ = train_m1(x, settings.m1_epochs, config=config, log=log)
         seconds = time.perf_counter() - start
         mg.save({**made_for, "seconds": seconds, "state": model.state_dict()}, path)
     model.eval()
     mu, std = codes(model, x)
     test_mu, _ = codes(model, tx)
     active = active_units(mu)
+    if not active.any():
+        raise ConfigError(f"M1 ({', '.join(f'{k} {v}' for k, v in config.items())}) has no active "
+                          f"latent unit after {settings.m1_epochs} epochs (no posterior mean varies "
+                          f"over the images with a std above {ACTIVE_STD}): train it longer "
+                          "(--m1-epochs) or change its architecture")
     log(f"M1: {active.sum()} of {len(active)} latent units active (std of the mean > 0.1)")
     return mu[:, active], std[:, active], test_mu[:, active], seconds
 

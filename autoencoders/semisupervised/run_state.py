@@ -25,6 +25,8 @@ import numpy as np
 
 import minigrad as mg
 
+from ..checkpoint import CheckpointError
+
 
 @dataclass
 class RunParts:
@@ -71,14 +73,14 @@ def save_run(path, key, parts, history):
 def load_run(path, key, parts):
     """Put the state saved at ``path`` into ``parts`` (and minigrad's generator) and return the
     history of the epochs it holds; None, changing nothing, if there is no file or it belongs
-    to another run. An unreadable file is a ValueError naming it."""
+    to another run. An unreadable file is a CheckpointError naming it."""
     path = Path(path)
     if not path.is_file():
         return None
     try:
         saved = mg.load(path)
     except Exception as error:       # a damaged file: say which, do not guess
-        raise ValueError(f"{path}: unreadable M2 run state ({error}); delete it to start that "
+        raise CheckpointError(f"{path}: unreadable M2 run state ({error}); delete it to start that "
                          "draw again") from None
     if saved.get("key") != _key_text(key):
         return None
