@@ -172,7 +172,7 @@ SMALL = {   # command -> flags that make it small (set, replacing a documented v
     "transfer": [("--limit", "600"), ("--seeds", "0"), ("--labels", "10"), ("--pretrain-labels", "10"),
                  ("--source-epochs", "1"), ("--epochs", "1"), ("--min-steps", "5")],
     "semisupervised": [("--limit", "600"), ("--labels", "100"), ("--draws", "1"), ("--first-draw", "0"),
-                       ("--m1-epochs", "1"),
+                       ("--m1-epochs", "10"),   # the 2 x 500 softplus M1 has no active unit after 1
                        ("--m2-epochs", "1"), ("--m1m2-epochs", "1"), ("--cvae-epochs", "1"), ("--hidden", "32")],
     "words": [("--epochs", "1"), ("--limit", "200")],
     "documents": [("--epochs", "1"), ("--limit", "60")],
