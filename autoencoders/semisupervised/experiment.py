@@ -211,8 +211,8 @@ def run_m2(x, y, tx, ty, lab, unl, settings, epochs, seed, log, std=None, likeli
            method="m2", checkpoint=None):
     """(model, history, seconds) of one M2 run; the history holds the test error per epoch
     (for the curves; the reported error is the last one). With a ``checkpoint`` path the run
-    saves its state there after every epoch and resumes from it (training.train_m2); the
-    file is removed once the run is done."""
+    saves its state there after every epoch and resumes from it (training.train_m2); run()
+    removes the file once the draw is recorded."""
     mg.random.seed(seed)
     model = M2(features=x.shape[1], likelihood=likelihood, **settings.m2_options())
     history = train_m2(model, x[lab], y[lab], x[unl], epochs, seed=seed,
